@@ -1,0 +1,3 @@
+from flagdesk.cli import main
+
+raise SystemExit(main())
