@@ -152,9 +152,10 @@ def normalise_company_number(text: str | None) -> str | None:
     """
     if text is None:
         return None
-    raw = re.sub(r"[\s.]", "", str(text)).upper()
+    raw = re.sub(r"\s", "", str(text)).upper()
     if raw.endswith(".0") and raw[:-2].isdigit():  # a number that went through a float
         raw = raw[:-2]
+    raw = raw.replace(".", "")
     if not raw or raw in {"N/A", "NA", "NONE", "0", "-"}:
         return None
     m = _COMPANY_PREFIX.match(raw)

@@ -7,7 +7,7 @@ editable record carries a ``version`` used for optimistic concurrency (see servi
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
+from typing import Any, ClassVar
 
 from sqlalchemy import (
     JSON,
@@ -39,7 +39,7 @@ NAMING_CONVENTION = {
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
-    type_annotation_map = {dict[str, Any]: JSON, list[Any]: JSON}
+    type_annotation_map: ClassVar = {dict[str, Any]: JSON, list[Any]: JSON}
 
 
 class Versioned:
@@ -302,7 +302,9 @@ class OpportunityContract(Base):
     __tablename__ = "opportunity_contract"
 
     opportunity_id: Mapped[str] = mapped_column(ForeignKey("opportunity.id", ondelete="CASCADE"), primary_key=True)
-    contract_id: Mapped[int] = mapped_column(ForeignKey("contract.id", ondelete="CASCADE"), primary_key=True, index=True)
+    contract_id: Mapped[int] = mapped_column(
+        ForeignKey("contract.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
     role: Mapped[str] = mapped_column(String(20), default="member")  # member | vehicle (reuse source)
 
 

@@ -1,0 +1,407 @@
+"""Contracts: list, search, show and edit, with optimistic concurrency and an audit trail."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from datetime import date
+from typing import Any
+
+from sqlalchemy import Select, and_, func, select, update
+from sqlalchemy.orm import Session
+
+from flagdesk import cpv
+from flagdesk.domain import (
+    ContractStatus,
+    ContractType,
+    ProcurementRoute,
+    ReuseRights,
+    add_months,
+    enum_value,
+)
+from flagdesk.errors import ConflictError, NotFoundError, ValidationError
+from flagdesk.records import ContractRecord
+from flagdesk.services.audit import audit
+from flagdesk.store.models import (
+    Contract,
+    ContractCpv,
+    ContractReusePartner,
+    ContractSupplier,
+    Partner,
+    Supplier,
+)
+
+_RECORD_COLUMNS = (
+    Contract.id,
+    Contract.partner_id,
+    Partner.name,
+    Partner.kind,
+    Contract.reference,
+    Contract.title,
+    Contract.description,
+    Contract.category,
+    Contract.total_value_pence,
+    Contract.annual_value_pence,
+    Contract.start_date,
+    Contract.end_date,
+    Contract.max_end_date,
+    Contract.status,
+    Contract.contract_type,
+    Contract.procurement_route,
+    Contract.reuse_rights,
+    Contract.reuse_partner_kinds,
+    Contract.parent_framework_id,
+    Contract.version,
+)
+
+
+def search_text_for(reference: str, title: str, description: str, suppliers: Iterable[str]) -> str:
+    """The lower-cased text that `--search` and the GUI filter look in."""
+    return " ".join([reference or "", title or "", description or "", *suppliers]).lower()
+
+
+def contract_query(
+    *,
+    partner: str | None = None,
+    ids: Iterable[int] | None = None,
+    expiring_within: int | None = None,
+    search: str | None = None,
+    today: date | None = None,
+) -> Select[Any]:
+    """The filtered SELECT behind every contract listing."""
+    q = select(*_RECORD_COLUMNS).join(Partner, Partner.id == Contract.partner_id)
+    if partner:
+        q = q.where(func.lower(Partner.name) == partner.strip().lower())
+    if ids is not None:
+        q = q.where(Contract.id.in_(list(ids)))
+    if expiring_within is not None:
+        today = today or date.today()
+        q = q.where(and_(Contract.end_date >= today, Contract.end_date <= add_months(today, expiring_within)))
+    for word in (search or "").lower().split():
+        # Every word must appear somewhere; escape LIKE wildcards typed by the user.
+        escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        q = q.where(Contract.search_text.like(f"%{escaped}%", escape="\\"))
+    return q.order_by(Contract.end_date.is_(None), Contract.end_date, Contract.id)
+
+
+def load_contract_records(
+    session: Session,
+    *,
+    partner: str | None = None,
+    ids: Iterable[int] | None = None,
+    expiring_within: int | None = None,
+    search: str | None = None,
+    today: date | None = None,
+) -> list[ContractRecord]:
+    """Plain records, loaded with four Core queries whatever the count (no ORM per row)."""
+    rows = session.execute(
+        contract_query(partner=partner, ids=ids, expiring_within=expiring_within, search=search, today=today)
+    ).all()
+    if not rows:
+        return []
+    wanted = (
+        None if partner is None and ids is None and expiring_within is None and not search else {r[0] for r in rows}
+    )
+    suppliers = _suppliers_by_contract(session, wanted)
+    codes = _cpv_by_contract(session, wanted)
+    reuse = _reuse_partners_by_contract(session, wanted)
+    return [
+        ContractRecord(
+            id=r[0],
+            partner_id=r[1],
+            partner=r[2],
+            partner_kind=r[3],
+            reference=r[4],
+            title=r[5],
+            description=r[6],
+            suppliers=tuple(name for _, name in suppliers.get(r[0], ())),
+            supplier_ids=tuple(sid for sid, _ in suppliers.get(r[0], ())),
+            cpv=tuple(codes.get(r[0], ())),
+            category=r[7],
+            total_value_pence=r[8],
+            annual_value_pence=r[9],
+            start_date=r[10],
+            end_date=r[11],
+            max_end_date=r[12],
+            status=r[13],
+            contract_type=r[14],
+            procurement_route=r[15],
+            reuse_rights=r[16],
+            reuse_partner_kinds=tuple(r[17] or ()),
+            reuse_partner_ids=tuple(reuse.get(r[0], ())),
+            parent_framework_id=r[18],
+            version=r[19],
+        )
+        for r in rows
+    ]
+
+
+def _restrict(q: Select[Any], column: Any, wanted: set[int] | None) -> Select[Any]:
+    # Large IN lists are slow and hit parameter limits; load everything when most rows are wanted.
+    if wanted is not None and len(wanted) <= 5000:
+        return q.where(column.in_(wanted))
+    return q
+
+
+def _suppliers_by_contract(session: Session, wanted: set[int] | None) -> dict[int, list[tuple[int, str]]]:
+    q = (
+        select(ContractSupplier.contract_id, Supplier.id, Supplier.name)
+        .join(Supplier, Supplier.id == ContractSupplier.supplier_id)
+        .order_by(ContractSupplier.contract_id, ContractSupplier.position)
+    )
+    out: dict[int, list[tuple[int, str]]] = defaultdict(list)
+    for cid, sid, name in session.execute(_restrict(q, ContractSupplier.contract_id, wanted)):
+        out[cid].append((sid, name))
+    return out
+
+
+def _cpv_by_contract(session: Session, wanted: set[int] | None) -> dict[int, list[str]]:
+    q = select(ContractCpv.contract_id, ContractCpv.code).order_by(
+        ContractCpv.contract_id, ContractCpv.source, ContractCpv.position
+    )
+    out: dict[int, list[str]] = defaultdict(list)
+    for cid, code in session.execute(_restrict(q, ContractCpv.contract_id, wanted)):
+        out[cid].append(code)
+    return out
+
+
+def _reuse_partners_by_contract(session: Session, wanted: set[int] | None) -> dict[int, list[int]]:
+    q = select(ContractReusePartner.contract_id, ContractReusePartner.partner_id)
+    out: dict[int, list[int]] = defaultdict(list)
+    for cid, pid in session.execute(_restrict(q, ContractReusePartner.contract_id, wanted)):
+        out[cid].append(pid)
+    return out
+
+
+def get_contract(session: Session, contract_id: int) -> ContractRecord:
+    records = load_contract_records(session, ids=[contract_id])
+    if not records:
+        raise NotFoundError(f"No contract with id {contract_id}.")
+    return records[0]
+
+
+def count_contracts(session: Session) -> int:
+    return session.scalar(select(func.count(Contract.id))) or 0
+
+
+# --- editing -----------------------------------------------------------------------------------
+
+
+def _text(limit: int) -> Callable[[str], str]:
+    def parse(value: str) -> str:
+        value = value.strip()
+        if len(value) > limit:
+            raise ValueError(f"is longer than {limit} characters")
+        return value
+
+    return parse
+
+
+def _required_text(limit: int) -> Callable[[str], str]:
+    base = _text(limit)
+
+    def parse(value: str) -> str:
+        value = base(value)
+        if not value:
+            raise ValueError("may not be empty")
+        return value
+
+    return parse
+
+
+def _pence(value: str) -> int | None:
+    value = value.strip().replace(",", "").replace("_", "")
+    if value == "" or value.lower() == "null":
+        return None
+    if not value.lstrip("-").isdigit():
+        raise ValueError(f"'{value}' is not a whole number of pence")
+    pence = int(value)
+    if pence < 0:
+        raise ValueError("may not be negative")
+    return pence
+
+
+def _date(value: str) -> date | None:
+    value = value.strip()
+    if value == "" or value.lower() == "null":
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise ValueError(f"'{value}' is not a date in the form YYYY-MM-DD") from None
+
+
+def _days(value: str) -> int | None:
+    value = value.strip()
+    if value == "" or value.lower() == "null":
+        return None
+    if not value.isdigit():
+        raise ValueError(f"'{value}' is not a whole number of days")
+    return int(value)
+
+
+def _enum(enum_cls: type, *, nullable: bool) -> Callable[[str], str | None]:
+    def parse(value: str) -> str | None:
+        if nullable and value.strip().lower() in {"", "null"}:
+            return None
+        return enum_value(enum_cls, value).value
+
+    return parse
+
+
+# Editable scalar fields and how a text value is validated: the same names as the JSON output.
+FIELD_PARSERS: dict[str, Callable[[str], Any]] = {
+    "reference": _text(200),
+    "title": _required_text(1000),
+    "description": _text(100_000),
+    "category": _text(200),
+    "owner": _text(200),
+    "total_value_pence": _pence,
+    "annual_value_pence": _pence,
+    "irrecoverable_vat_pence": _pence,
+    "start_date": _date,
+    "end_date": _date,
+    "max_end_date": _date,
+    "review_date": _date,
+    "notice_period_days": _days,
+    "status": _enum(ContractStatus, nullable=False),
+    "reuse_rights": _enum(ReuseRights, nullable=False),
+    "procurement_route": _enum(ProcurementRoute, nullable=True),
+    "contract_type": _enum(ContractType, nullable=True),
+}
+LIST_FIELDS = ("cpv",)
+EDITABLE_FIELDS = tuple(FIELD_PARSERS) + LIST_FIELDS
+
+
+def parse_changes(assignments: dict[str, str]) -> dict[str, Any]:
+    """Validate FIELD=VALUE text pairs into typed values, all or nothing."""
+    changes: dict[str, Any] = {}
+    for name, raw in assignments.items():
+        if name == "cpv":
+            changes[name] = _parse_cpv_list(raw)
+            continue
+        parser = FIELD_PARSERS.get(name)
+        if parser is None:
+            raise ValidationError(f"'{name}' is not an editable field (editable: {', '.join(EDITABLE_FIELDS)})")
+        try:
+            changes[name] = parser(raw)
+        except ValueError as exc:
+            raise ValidationError(f"{name}: {exc}") from None
+    return changes
+
+
+def _parse_cpv_list(raw: str) -> list[str]:
+    codes = []
+    for part in raw.replace(";", ",").split(","):
+        if part.strip():
+            try:
+                codes.append(cpv.resolve(part))
+            except cpv.UnknownCpvError as exc:
+                raise ValidationError(f"cpv: {exc}") from None
+    return list(dict.fromkeys(codes))
+
+
+def _check_dates(values: dict[str, Any]) -> None:
+    start, end, max_end = values.get("start_date"), values.get("end_date"), values.get("max_end_date")
+    if start and end and end < start:
+        raise ValidationError(f"end_date {end} is before start_date {start}")
+    if end and max_end and max_end < end:
+        raise ValidationError(f"max_end_date {max_end} is before end_date {end}")
+
+
+def update_contract(
+    session: Session,
+    contract_id: int,
+    changes: dict[str, Any],
+    *,
+    user: str,
+    if_version: int | None = None,
+    batch_id: int | None = None,
+) -> ContractRecord:
+    """Apply typed changes to one contract, refusing a stale version; audit every changed field.
+
+    The version check is part of the UPDATE itself, so two clients that read the same version
+    cannot both write: the second matches no row and gets a ConflictError.
+    """
+    contract = session.get(Contract, contract_id)
+    if contract is None:
+        raise NotFoundError(f"No contract with id {contract_id}.")
+    base_version = contract.version if if_version is None else if_version
+    if contract.version != base_version:
+        raise ConflictError(
+            f"Contract {contract_id} changed since version {base_version} (it is now version "
+            f"{contract.version}); nothing was written.",
+            current_version=contract.version,
+        )
+    scalar = {k: v for k, v in changes.items() if k in FIELD_PARSERS}
+    old = {k: getattr(contract, k) for k in scalar}
+    _check_dates({k: scalar.get(k, getattr(contract, k)) for k in ("start_date", "end_date", "max_end_date")})
+    changed = {k: v for k, v in scalar.items() if old[k] != v}
+    cpv_change = _cpv_change(session, contract_id, changes.get("cpv"))
+    if not changed and cpv_change is None:
+        return get_contract(session, contract_id)
+
+    if {"reference", "title", "description"} & changed.keys():
+        merged = {k: changed.get(k, getattr(contract, k)) for k in ("reference", "title", "description")}
+        changed["search_text"] = search_text_for(
+            merged["reference"], merged["title"], merged["description"], _supplier_names(session, contract_id)
+        )
+    result = session.execute(
+        update(Contract)
+        .where(Contract.id == contract_id, Contract.version == base_version)
+        .values(**changed, version=Contract.version + 1, updated_by=user)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        raise ConflictError(
+            f"Contract {contract_id} was changed by someone else while you edited it; nothing was written."
+        )
+    for name, value in changed.items():
+        if name != "search_text":
+            audit(session, user, "update", "contract", contract_id, name, old[name], value, batch_id)
+    if cpv_change is not None:
+        _replace_cpv(session, contract_id, *cpv_change, user=user, batch_id=batch_id)
+    session.expire_all()
+    return get_contract(session, contract_id)
+
+
+def _supplier_names(session: Session, contract_id: int) -> list[str]:
+    return list(
+        session.scalars(
+            select(Supplier.name)
+            .join(ContractSupplier, ContractSupplier.supplier_id == Supplier.id)
+            .where(ContractSupplier.contract_id == contract_id)
+        )
+    )
+
+
+def _cpv_change(session: Session, contract_id: int, codes: list[str] | None) -> tuple[list[str], list[str]] | None:
+    if codes is None:
+        return None
+    current = list(
+        session.scalars(
+            select(ContractCpv.code).where(ContractCpv.contract_id == contract_id).order_by(ContractCpv.position)
+        )
+    )
+    return None if current == codes else (current, codes)
+
+
+def _replace_cpv(
+    session: Session, contract_id: int, old: list[str], new: list[str], *, user: str, batch_id: int | None
+) -> None:
+    session.query(ContractCpv).filter(ContractCpv.contract_id == contract_id).delete()
+    session.add_all(
+        ContractCpv(contract_id=contract_id, code=code, position=i, source="published") for i, code in enumerate(new)
+    )
+    session.flush()
+    audit(session, user, "update", "contract", contract_id, "cpv", old, new, batch_id)
+
+
+def partners_with_contracts(session: Session) -> list[tuple[str, int]]:
+    q = (
+        select(Partner.name, func.count(Contract.id))
+        .join(Contract, Contract.partner_id == Partner.id, isouter=True)
+        .group_by(Partner.name)
+        .order_by(Partner.name)
+    )
+    return [(name, n) for name, n in session.execute(q)]
