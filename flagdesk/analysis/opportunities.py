@@ -1,0 +1,721 @@
+"""Find where partners could commission together: aggregation, reuse and rationalisation.
+
+Pure functions over plain `ContractRecord`s (no SQL, no Qt). Everything is grouped by *need* and
+sorted, never compared pair by pair, so 100,000 contracts take well under a second. Results are
+deterministic whatever the input order: ties are broken by partner, reference and id.
+
+A contract's *need* is the group (first three digits) of its first CPV code, or failing that its
+normalised category label; a contract with neither is left out of need-based analysis. Each
+contract has an *alignment interval* from its current end to its maximum end with extensions:
+it can be replaced on any date in that interval without early termination or a gap.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import heapq
+import math
+import re
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import date, timedelta
+from typing import Any
+
+from flagdesk import cpv
+from flagdesk.analysis.savings import Assumptions, SavingEstimate, estimate_saving
+from flagdesk.domain import (
+    ContractStatus,
+    ContractType,
+    OpportunityKind,
+    ReuseRights,
+    add_months,
+    format_pence,
+)
+from flagdesk.errors import CancelledError
+from flagdesk.records import ContractRecord
+
+Progress = Callable[[float], None] | None
+Cancel = Callable[[], bool] | None
+
+_ID_PREFIX = {
+    OpportunityKind.AGGREGATION: "AGG-",
+    OpportunityKind.REUSE: "REU-",
+    OpportunityKind.RATIONALISATION: "RAT-",
+}
+_VEHICLE_TYPES = {ContractType.FRAMEWORK_AGREEMENT.value, ContractType.DPS.value}
+_ENDED = {ContractStatus.EXPIRED.value, ContractStatus.TERMINATED.value}
+_EVIDENCE_LIST_LIMIT = 12  # a board pack lists a dozen contracts, then counts the rest
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """One opportunity as found by analysis (status and notes live in the register)."""
+
+    id: str
+    kind: OpportunityKind
+    title: str
+    need: str | None
+    need_label: str
+    contract_ids: tuple[int, ...]  # sorted; for reuse the vehicle is included
+    partners: tuple[str, ...]  # names, sorted
+    partner_ids: tuple[int, ...]
+    lead_partner_id: int | None
+    lead_partner: str | None
+    combined_annual_value_pence: int
+    proposed_start: date | None
+    score: float
+    evidence: tuple[str, ...]
+    saving: SavingEstimate
+    vehicle_id: int | None = None
+    # Annual value per partner id, used to share estimated and realised savings between partners.
+    partner_annual_pence: dict[int, int] = field(default_factory=dict)
+
+    @property
+    def estimated_saving_pence(self) -> int:
+        return self.saving.total_pence
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "kind": self.kind.value,
+            "title": self.title,
+            "need": self.need,
+            "need_label": self.need_label,
+            "partners": list(self.partners),
+            "contracts": list(self.contract_ids),
+            "lead_partner": self.lead_partner,
+            "vehicle_contract": self.vehicle_id,
+            "combined_annual_value_pence": self.combined_annual_value_pence,
+            "proposed_start": self.proposed_start.isoformat() if self.proposed_start else None,
+            "estimated_saving_pence": self.estimated_saving_pence,
+            "saving": self.saving.to_json(),
+            "assumptions": self.saving.assumptions,
+            "evidence": list(self.evidence),
+            "score": self.score,
+        }
+
+
+def opportunity_id(kind: OpportunityKind, contract_ids: Iterable[int]) -> str:
+    """Stable id: the same kind and contracts give the same id on every run and in every order."""
+    key = f"{kind.value}:{','.join(str(i) for i in sorted(set(contract_ids)))}"
+    return _ID_PREFIX[kind] + hashlib.sha1(key.encode()).hexdigest()[:10]
+
+
+# --- facts about one contract -------------------------------------------------------------------
+
+
+def normalise_category(text: str | None) -> str | None:
+    """Lower-case words without punctuation or 'and': 'ICT & Digital' = 'ICT / digital'."""
+    if not text:
+        return None
+    words = [w for w in re.findall(r"[0-9a-z]+", text.lower()) if w != "and"]
+    return " ".join(words) or None
+
+
+def need_key(c: ContractRecord) -> str | None:
+    """'cpv:482' for a contract with CPV codes, 'cat:<normalised label>' otherwise, else None."""
+    if c.cpv:
+        return "cpv:" + c.cpv[0][:3]
+    category = normalise_category(c.category)
+    return f"cat:{category}" if category else None
+
+
+def vehicle_need_keys(c: ContractRecord) -> set[str]:
+    """A framework covers every CPV group it lists (its lots), not just the first."""
+    keys = {"cpv:" + code[:3] for code in c.cpv}
+    primary = need_key(c)
+    return keys | {primary} if primary else keys
+
+
+def members_label(need: str | None, members: Iterable[ContractRecord]) -> str:
+    """The need's label in the words the contracts use: their CPV code or category when they agree."""
+    members = list(members)
+    if need and need.startswith("cat:"):
+        return min((c.category or "").strip() for c in members) or need_label(need)
+    codes = {c.cpv[0] if c.cpv else None for c in members}
+    code = codes.pop() if len(codes) == 1 else None
+    return f"{cpv.vocabulary().get(code, code)} (CPV {code})" if code else need_label(need)
+
+
+def need_label(key: str | None) -> str:
+    if key is None:
+        return "Unclassified"
+    kind, _, value = key.partition(":")
+    if kind == "cpv":
+        label = cpv.group_label(value)
+        return f"{label} (CPV {value})" if label else f"CPV group {value}"
+    return value[:1].upper() + value[1:]
+
+
+def annual_value(c: ContractRecord) -> int:
+    """Published annual value, else the total spread over the term; never negative."""
+    if c.annual_value_pence is not None:
+        return max(0, c.annual_value_pence)
+    total = max(0, c.total_value_pence or 0)
+    if c.start_date and c.end_date and c.end_date > c.start_date:
+        years = max(1.0, (c.end_date - c.start_date).days / 365.25)
+        return round(total / years)
+    return total
+
+
+def latest_end(c: ContractRecord) -> date | None:
+    ends = [d for d in (c.end_date, c.max_end_date) if d is not None]
+    return max(ends) if ends else None
+
+
+def earliest_end(c: ContractRecord) -> date | None:
+    return c.end_date or c.max_end_date
+
+
+def is_live(c: ContractRecord, as_of: date | None) -> bool:
+    """Not ended by status, and (when a date is given) still running on it or undated."""
+    if c.status in _ENDED:
+        return False
+    end = latest_end(c)
+    return as_of is None or end is None or end >= as_of
+
+
+def is_vehicle(c: ContractRecord) -> bool:
+    return c.reuse_rights != ReuseRights.NONE.value
+
+
+def is_agreement(c: ContractRecord) -> bool:
+    """Frameworks and DPSs are routes to buy, not spend: they are reused, never aggregated."""
+    return c.contract_type in _VEHICLE_TYPES
+
+
+def supplier_keys(c: ContractRecord) -> tuple[tuple[Any, str], ...]:
+    """(key, display name) per supplier: resolved supplier ids when known, else lower-cased names."""
+    if c.supplier_ids and len(c.supplier_ids) == len(c.suppliers):
+        return tuple(zip(c.supplier_ids, c.suppliers, strict=True))
+    return tuple((name.strip().lower(), name) for name in c.suppliers if name.strip())
+
+
+def fmt_date(d: date | None) -> str:
+    return f"{d.day} {d:%b %Y}" if d else "no date"
+
+
+def months_between(a: date, b: date) -> int:
+    """Months from a to b, to the nearest whole month (31 Mar to 30 Sep is 6)."""
+    return round((b - a).days / 30.4375)
+
+
+def _order(c: ContractRecord) -> tuple[Any, ...]:
+    return (c.partner, c.reference, c.id)
+
+
+def _describe(c: ContractRecord) -> str:
+    supplier = f" with {', '.join(c.suppliers)}" if c.suppliers else ""
+    title = f" '{c.title}'" if c.title else ""
+    return f"{c.partner}'s contract {c.reference or '#' + str(c.id)}{title}{supplier}"
+
+
+def _contract_line(c: ContractRecord) -> str:
+    return f"{_describe(c)} {_end_phrase(c)}; about {format_pence(annual_value(c))} a year."
+
+
+def _end_phrase(c: ContractRecord) -> str:
+    end, longest = earliest_end(c), latest_end(c)
+    phrase = f"ends {fmt_date(end)}"
+    if longest and end and longest > end:
+        phrase += f" (extendable to {fmt_date(longest)})"
+    return phrase
+
+
+# --- progress and cancellation ----------------------------------------------------------------
+
+
+class _Steps:
+    """Maps work done in one phase onto a slice of the 0..1 progress range and checks cancel."""
+
+    def __init__(self, progress: Progress, cancel: Cancel):
+        self.progress, self.cancel = progress, cancel
+
+    def at(self, fraction: float) -> None:
+        if self.cancel is not None and self.cancel():
+            raise CancelledError("Opportunity analysis was cancelled; nothing was changed.")
+        if self.progress is not None:
+            self.progress(min(1.0, max(0.0, fraction)))
+
+
+# --- the whole analysis ------------------------------------------------------------------------
+
+
+def analyse(
+    contracts: Sequence[ContractRecord],
+    assumptions: Assumptions | None = None,
+    *,
+    as_of: date | None = None,
+    progress: Progress = None,
+    cancel: Cancel = None,
+) -> list[Finding]:
+    """All opportunities, best first (score, then id). `as_of` drops contracts that have ended."""
+    a = assumptions or Assumptions()
+    steps = _Steps(progress, cancel)
+    steps.at(0.0)
+    live = [c for c in contracts if is_live(c, as_of)]
+    found = find_aggregations(live, a, steps=steps, span=(0.0, 0.5))
+    found += find_reuse(live, a, as_of=as_of, steps=steps, span=(0.5, 0.75))
+    found += find_rationalisations(live, a, steps=steps, span=(0.75, 1.0))
+    steps.at(1.0)
+    return sorted(found, key=lambda f: (-f.score, f.id))
+
+
+def _groups(contracts: Iterable[ContractRecord]) -> dict[str, list[ContractRecord]]:
+    by_need: dict[str, list[ContractRecord]] = defaultdict(list)
+    for c in contracts:
+        key = need_key(c)
+        if key is not None:
+            by_need[key].append(c)
+    return by_need
+
+
+def _iterate(groups: dict[Any, Any], steps: _Steps | None, span: tuple[float, float]) -> Iterable[Any]:
+    """Groups in a fixed order, reporting progress through `span` and checking for cancellation."""
+    keys = sorted(groups, key=str)
+    lo, hi = span
+    for i, key in enumerate(keys):
+        if steps is not None and i % 64 == 0:
+            steps.at(lo + (hi - lo) * i / max(1, len(keys)))
+        yield key, groups[key]
+
+
+# --- aggregation -------------------------------------------------------------------------------
+
+
+def find_aggregations(
+    contracts: Sequence[ContractRecord],
+    a: Assumptions,
+    *,
+    steps: _Steps | None = None,
+    span: tuple[float, float] = (0.0, 1.0),
+) -> list[Finding]:
+    window = int(a["window_months"])
+    eligible = (c for c in contracts if not is_agreement(c) and earliest_end(c) is not None)
+    found = []
+    for need, members in _iterate(_groups(eligible), steps, span):
+        for cluster in aligned_clusters(members, window):
+            found.append(_aggregation(need, cluster, window, a))
+    return found
+
+
+def aligned_clusters(contracts: Sequence[ContractRecord], window_months: int) -> list[list[ContractRecord]]:
+    """Disjoint sets of contracts, of two or more partners, that one procurement could replace.
+
+    A set fits when some window of `window_months` touches every member's alignment interval,
+    i.e. latest current end - earliest maximum end <= window. Sweep in order of current end,
+    keeping a heap of maximum ends: members whose maximum end is too early for the newcomer
+    leave the set (they cannot align with anything later either). When the newcomer does not
+    fit a set that already spans two partners, that set is an opportunity and a new one starts.
+    """
+    items = sorted(contracts, key=lambda c: (earliest_end(c), latest_end(c), *_order(c)))
+    clusters: list[list[ContractRecord]] = []
+    members: dict[int, ContractRecord] = {}
+    heap: list[tuple[date, int]] = []  # (latest end + window, position) of current members
+    partners: Counter[int] = Counter()
+    for pos, c in enumerate(items):
+        lo = earliest_end(c)
+        assert lo is not None  # callers pass dated contracts only
+        if heap and heap[0][0] < lo:
+            if len(partners) >= 2:
+                clusters.append(list(members.values()))
+                members, heap, partners = {}, [], Counter()
+            else:
+                while heap and heap[0][0] < lo:
+                    _, gone = heapq.heappop(heap)
+                    p = members.pop(gone).partner_id
+                    partners[p] -= 1
+                    if not partners[p]:
+                        del partners[p]
+        members[pos] = c
+        heapq.heappush(heap, (_plus_months(latest_end(c) or lo, window_months), pos))
+        partners[c.partner_id] += 1
+    if len(partners) >= 2:
+        clusters.append(list(members.values()))
+    return clusters
+
+
+def _plus_months(d: date, months: int) -> date:
+    """add_months that saturates at the last representable date (placeholder dates like 9999)."""
+    try:
+        return add_months(d, months)
+    except (ValueError, OverflowError):
+        return date.max
+
+
+def _day_after(d: date) -> date:
+    return d if d == date.max else d + timedelta(days=1)
+
+
+def joint_start(contracts: Iterable[ContractRecord]) -> tuple[date | None, bool]:
+    """Proposed start of the replacement, and whether every contract can run up to it.
+
+    If the latest current end is no later than the earliest maximum end, every contract can be
+    extended to the day after the latest current end. Otherwise the replacement starts the day
+    after the earliest maximum end, and later contracts join it as they end.
+    """
+    dated = [c for c in contracts if earliest_end(c) is not None]
+    if not dated:
+        return None, False
+    latest_current = max(earliest_end(c) for c in dated)  # type: ignore[type-var]
+    earliest_max = min(latest_end(c) for c in dated)  # type: ignore[type-var]
+    if latest_current <= earliest_max:
+        return _day_after(latest_current), True
+    return _day_after(earliest_max), False
+
+
+def _partner_values(contracts: Iterable[ContractRecord]) -> tuple[dict[int, int], dict[int, str]]:
+    values: dict[int, int] = defaultdict(int)
+    names: dict[int, str] = {}
+    for c in contracts:
+        values[c.partner_id] += annual_value(c)
+        names[c.partner_id] = c.partner
+    return dict(values), names
+
+
+def _lead(values: dict[int, int], names: dict[int, str]) -> int:
+    """The partner with the largest annual value leads; ties go to the first name."""
+    return min(values, key=lambda p: (-values[p], names[p], p))
+
+
+def _common_supplier(contracts: Sequence[ContractRecord]) -> tuple[str | None, int]:
+    counts: Counter[Any] = Counter()
+    names: dict[Any, str] = {}
+    for c in contracts:
+        for key, name in set(supplier_keys(c)):
+            counts[key] += 1
+            names.setdefault(key, name)
+    if not counts:
+        return None, 0
+    key = min(counts, key=lambda k: (-counts[k], names[k].lower()))
+    return names[key], counts[key]
+
+
+def _value_points(annual_pence: int) -> float:
+    """0..1 on a log scale: £1k a year or less scores 0, £10m a year or more scores 1."""
+    pounds = annual_pence / 100
+    return 0.0 if pounds <= 1000 else min(1.0, math.log10(pounds / 1000) / 4)
+
+
+def _aggregation(need: str, cluster: list[ContractRecord], window: int, a: Assumptions) -> Finding:
+    cluster = sorted(cluster, key=lambda c: (earliest_end(c), *_order(c)))
+    values, names = _partner_values(cluster)
+    lead = _lead(values, names)
+    combined = sum(values.values())
+    start, all_roll_on = joint_start(cluster)
+    first, last = earliest_end(cluster[0]), max(earliest_end(c) for c in cluster)  # type: ignore[type-var]
+    spread = max(0, months_between(min(latest_end(c) for c in cluster), last))  # type: ignore[type-var,arg-type]
+    supplier, shared = _common_supplier(cluster)
+    overlap = shared / len(cluster) if shared >= 2 else 0.0
+    score = (
+        40 * _value_points(combined)
+        + 25 * min(1.0, (len(values) - 1) / 4)
+        + 20 * (1 - spread / window if window else 1.0)
+        + 15 * overlap
+    )
+    label = members_label(need, cluster)
+    evidence = [
+        f"{len(values)} partners hold {len(cluster)} contracts for {label} whose current ends run from "
+        f"{fmt_date(first)} to {fmt_date(last)} ({months_between(first, last)} months apart; "  # type: ignore[arg-type]
+        f"window {window} months)."
+    ]
+    evidence += _listed(cluster, _contract_line)
+    if overlap:
+        evidence.append(f"{supplier} supplies {shared} of the {len(cluster)} contracts.")
+    else:
+        evidence.append("The contracts are held with different suppliers.")
+    evidence.append(_start_sentence(start, all_roll_on))
+    evidence.append(
+        f"Lead partner: {names[lead]}, with the largest annual value ({format_pence(values[lead])} of "
+        f"{format_pence(combined)})."
+    )
+    ids = [c.id for c in cluster]
+    return Finding(
+        id=opportunity_id(OpportunityKind.AGGREGATION, ids),
+        kind=OpportunityKind.AGGREGATION,
+        title=f"Joint procurement of {label} for {len(values)} partners",
+        need=need,
+        need_label=label,
+        contract_ids=tuple(sorted(ids)),
+        partners=tuple(sorted(names.values())),
+        partner_ids=tuple(sorted(values)),
+        lead_partner_id=lead,
+        lead_partner=names[lead],
+        combined_annual_value_pence=combined,
+        proposed_start=start,
+        score=round(score, 1),
+        evidence=tuple(evidence),
+        saving=estimate_saving(OpportunityKind.AGGREGATION, combined, len(cluster) - 1, a),
+        partner_annual_pence=values,
+    )
+
+
+def _start_sentence(start: date | None, all_roll_on: bool) -> str:
+    if start is None:
+        return "No end dates are recorded, so no joint start date is proposed."
+    if all_roll_on:
+        return f"Proposed joint start {fmt_date(start)}: every contract can run (with extensions) until then."
+    return (
+        f"Proposed joint start {fmt_date(start)}, when the first contract can no longer be extended; "
+        "the others join as they end."
+    )
+
+
+def _listed(contracts: Sequence[ContractRecord], sentence: Callable[[ContractRecord], str]) -> list[str]:
+    lines = [sentence(c) for c in contracts[:_EVIDENCE_LIST_LIMIT]]
+    if len(contracts) > _EVIDENCE_LIST_LIMIT:
+        lines.append(f"... and {len(contracts) - _EVIDENCE_LIST_LIMIT} more contracts (see the contract list).")
+    return lines
+
+
+# --- reuse -------------------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class _Vehicle:
+    contract: ContractRecord
+    end: date
+    headroom: int | None  # pence left under the ceiling after call-offs; None = no ceiling published
+
+
+def find_reuse(
+    contracts: Sequence[ContractRecord],
+    a: Assumptions,
+    *,
+    as_of: date | None = None,
+    steps: _Steps | None = None,
+    span: tuple[float, float] = (0.0, 1.0),
+) -> list[Finding]:
+    """Contracts ending soon that another partner's contract or framework could serve instead."""
+    horizon = _plus_months(as_of, int(a["reuse_horizon_months"])) if as_of else None
+    index = _vehicle_index(contracts)
+    if not index:
+        return []
+    matches: dict[tuple[int, int], list[ContractRecord]] = defaultdict(list)
+    vehicles: dict[int, _Vehicle] = {}
+    for need, members in _iterate(_groups(c for c in contracts if not is_agreement(c)), steps, span):
+        by_admission = index.get(need)
+        if by_admission is None:
+            continue
+        for c in members:
+            end = earliest_end(c)
+            if end is None or (horizon is not None and end > horizon):
+                continue
+            v = _best_vehicle(c, end, by_admission)
+            if v is not None:
+                vehicles[v.contract.id] = v
+                matches[(v.contract.id, c.partner_id)].append(c)
+    return [_reuse(vehicles[vid], cs, a) for (vid, _), cs in sorted(matches.items())]
+
+
+_AdmissionIndex = dict[Any, list[_Vehicle]]  # ("any",) | ("kind", k) | ("named", pid) -> by end desc
+
+
+def _vehicle_index(contracts: Sequence[ContractRecord]) -> dict[str, _AdmissionIndex]:
+    consumed: dict[int, int] = defaultdict(int)
+    for c in contracts:
+        if c.parent_framework_id is not None:
+            consumed[c.parent_framework_id] += max(0, c.total_value_pence or annual_value(c))
+    index: dict[str, _AdmissionIndex] = defaultdict(lambda: defaultdict(list))
+    for c in contracts:
+        end = latest_end(c)
+        if not is_vehicle(c) or end is None:
+            continue
+        headroom = None if c.total_value_pence is None else c.total_value_pence - consumed[c.id]
+        v = _Vehicle(c, end, headroom)
+        for need in vehicle_need_keys(c):
+            for key in _admission_keys(c):
+                index[need][key].append(v)
+    for by_admission in index.values():
+        for vs in by_admission.values():
+            vs.sort(key=_vehicle_rank)
+    return index
+
+
+def _admission_keys(c: ContractRecord) -> list[tuple[Any, ...]]:
+    if c.reuse_rights == ReuseRights.ANY_PUBLIC_BODY.value:
+        return [("any",)]
+    if c.reuse_rights == ReuseRights.PARTNER_KINDS.value:
+        return [("kind", k) for k in sorted(set(c.reuse_partner_kinds))]
+    if c.reuse_rights == ReuseRights.NAMED_PARTNERS.value:
+        return [("named", p) for p in sorted(set(c.reuse_partner_ids))]
+    return []
+
+
+def _best_vehicle(c: ContractRecord, needed_from: date, by_admission: _AdmissionIndex) -> _Vehicle | None:
+    """The admitting vehicle that runs longest past the date `c` ends, with room for its value."""
+    need_value = annual_value(c)
+    best: _Vehicle | None = None
+    for key in (("any",), ("kind", c.partner_kind), ("named", c.partner_id)):
+        for v in by_admission.get(key, ()):
+            if v.end <= needed_from:
+                break  # sorted by end, latest first: nothing further runs long enough
+            if _serves(v, c, need_value):
+                if best is None or _vehicle_rank(v) < _vehicle_rank(best):
+                    best = v
+                break
+    return best
+
+
+def _vehicle_rank(v: _Vehicle) -> tuple[Any, ...]:
+    return (-v.end.toordinal(), *_order(v.contract))
+
+
+def _serves(v: _Vehicle, c: ContractRecord, need_value: int) -> bool:
+    return (
+        v.contract.partner_id != c.partner_id
+        and c.parent_framework_id != v.contract.id
+        and (v.headroom is None or v.headroom >= need_value)
+    )
+
+
+def _reuse(v: _Vehicle, expiring: list[ContractRecord], a: Assumptions) -> Finding:
+    expiring = sorted(expiring, key=lambda c: (earliest_end(c), *_order(c)))
+    vc = v.contract
+    partner = expiring[0].partner
+    combined = sum(annual_value(c) for c in expiring)
+    first_end = earliest_end(expiring[0])
+    assert first_end is not None
+    need = need_key(expiring[0])
+    label = need_label(need)
+    what = "framework" if is_agreement(vc) else "contract"
+    ref = vc.reference or f"#{vc.id}"
+    rights = _rights_phrase(vc)
+    evidence = [
+        f"{vc.partner}'s {what} {ref} '{vc.title}' covers {label}, {rights}, and runs to {fmt_date(v.end)}.",
+    ]
+    evidence += _listed(
+        expiring,
+        lambda c: (
+            f"{_describe(c)} {_end_phrase(c)}, before the {what} ends; about {format_pence(annual_value(c))} a year."
+        ),
+    )
+    if v.headroom is None:
+        evidence.append(f"The {what} has no published ceiling: check its value headroom before calling off.")
+    else:
+        evidence.append(
+            f"Value headroom: {format_pence(v.headroom)} of the {format_pence(vc.total_value_pence)} ceiling "
+            f"remains after existing call-offs, against about {format_pence(combined)} a year needed."
+        )
+    start = _day_after(first_end)
+    evidence.append(f"Proposed call-off start {fmt_date(start)}, instead of a new tender.")
+    margin = months_between(first_end, v.end)
+    headroom_points = 1.0 if v.headroom is None or combined == 0 else min(1.0, v.headroom / (combined * 3))
+    score = 50 * _value_points(combined) + 30 * min(1.0, margin / 24) + 20 * headroom_points
+    ids = [c.id for c in expiring] + [vc.id]
+    return Finding(
+        id=opportunity_id(OpportunityKind.REUSE, ids),
+        kind=OpportunityKind.REUSE,
+        title=f"Call off from {vc.partner}'s {what} {ref} for {partner}'s {label}",
+        need=need,
+        need_label=label,
+        contract_ids=tuple(sorted(ids)),
+        partners=tuple(sorted({partner, vc.partner})),
+        partner_ids=tuple(sorted({expiring[0].partner_id, vc.partner_id})),
+        lead_partner_id=vc.partner_id,
+        lead_partner=vc.partner,
+        combined_annual_value_pence=combined,
+        proposed_start=start,
+        score=round(score, 1),
+        evidence=tuple(evidence),
+        saving=estimate_saving(OpportunityKind.REUSE, combined, len(expiring), a),
+        vehicle_id=vc.id,
+        # The saving falls to the partner that calls off, not to the framework's owner.
+        partner_annual_pence={expiring[0].partner_id: combined},
+    )
+
+
+def _rights_phrase(c: ContractRecord) -> str:
+    if c.reuse_rights == ReuseRights.ANY_PUBLIC_BODY.value:
+        return "open to any public body"
+    if c.reuse_rights == ReuseRights.PARTNER_KINDS.value:
+        return "open to " + ", ".join(k.replace("_", " ") + "s" for k in sorted(set(c.reuse_partner_kinds)))
+    return "open to named partners"
+
+
+# --- rationalisation ---------------------------------------------------------------------------
+
+
+def find_rationalisations(
+    contracts: Sequence[ContractRecord],
+    a: Assumptions,
+    *,
+    steps: _Steps | None = None,
+    span: tuple[float, float] = (0.0, 1.0),
+) -> list[Finding]:
+    """One partner holding several live contracts for one need, or with one supplier."""
+    minimum = int(a["rationalisation_min_contracts"])
+    groups: dict[tuple[Any, ...], list[ContractRecord]] = defaultdict(list)
+    supplier_names: dict[tuple[Any, ...], str] = {}
+    for c in contracts:
+        if is_agreement(c):
+            continue
+        need = need_key(c)
+        if need is not None:
+            groups[(c.partner_id, "need", need)].append(c)
+        for key, name in set(supplier_keys(c)):
+            group = (c.partner_id, "supplier", key)
+            groups[group].append(c)
+            supplier_names.setdefault(group, name)
+    found: dict[str, Finding] = {}
+    for group, members in _iterate(groups, steps, span):
+        if len(members) < minimum:
+            continue
+        finding = _rationalisation(group, members, supplier_names.get(group), a)
+        if finding.id in found:  # same contracts share both need and supplier: say so once
+            finding = _merge_reasons(found[finding.id], finding)
+        found[finding.id] = finding
+    return list(found.values())
+
+
+def _rationalisation(
+    group: tuple[Any, ...], members: list[ContractRecord], supplier: str | None, a: Assumptions
+) -> Finding:
+    members = sorted(members, key=lambda c: (earliest_end(c) or date.max, *_order(c)))
+    partner, partner_id = members[0].partner, members[0].partner_id
+    combined = sum(annual_value(c) for c in members)
+    start, all_roll_on = joint_start(members)
+    _, by, key = group
+    if by == "need":
+        need, what = key, f"for {members_label(key, members)}"
+    else:
+        need, what = _shared_need(members), f"with {supplier}"
+    evidence = [f"{partner} holds {len(members)} live contracts {what}, about {format_pence(combined)} a year."]
+    evidence += _listed(members, _contract_line)
+    evidence.append(_start_sentence(start, all_roll_on))
+    score = 50 * _value_points(combined) + 30 * min(1.0, (len(members) - 2) / 8) + 20 * _small_share(members)
+    ids = [c.id for c in members]
+    return Finding(
+        id=opportunity_id(OpportunityKind.RATIONALISATION, ids),
+        kind=OpportunityKind.RATIONALISATION,
+        title=f"Consolidate {partner}'s {len(members)} contracts {what}",
+        need=need,
+        need_label=members_label(need, members),
+        contract_ids=tuple(sorted(ids)),
+        partners=(partner,),
+        partner_ids=(partner_id,),
+        lead_partner_id=partner_id,
+        lead_partner=partner,
+        combined_annual_value_pence=combined,
+        proposed_start=start,
+        score=round(score, 1),
+        evidence=tuple(evidence),
+        saving=estimate_saving(OpportunityKind.RATIONALISATION, combined, len(members) - 1, a),
+        partner_annual_pence={partner_id: combined},
+    )
+
+
+def _shared_need(members: Sequence[ContractRecord]) -> str | None:
+    needs = {need_key(c) for c in members}
+    return needs.pop() if len(needs) == 1 else None
+
+
+def _small_share(members: Sequence[ContractRecord]) -> float:
+    """Share of contracts under £25k a year: many small contracts are the costliest to manage."""
+    return sum(1 for c in members if annual_value(c) < 2_500_000) / len(members)
+
+
+def _merge_reasons(first: Finding, second: Finding) -> Finding:
+    extra = [line for line in second.evidence[:1] if line not in first.evidence]
+    return replace(first, evidence=first.evidence[:1] + tuple(extra) + first.evidence[1:])
