@@ -1,0 +1,400 @@
+"""CPV suggestions for contracts that carry no code: ranked, with a confidence and the evidence.
+
+Pure and Qt-free. The model is built once from two sources and then answers each contract with a
+few dictionary look-ups, never by comparing all pairs:
+
+- the CPV 2008 vocabulary and its hierarchy: each CPV group (first three digits) is a document made
+  of its codes' labels, so "school transport" meets "passenger transport services";
+- the contracts in the register that already carry codes: their words (TF-IDF, inverted index) find
+  the most similar coded contracts, whose codes vote; a supplier's and a category's coded contracts
+  vote too. ProClass category labels add their words when a contract's category is a ProClass one.
+"""
+
+from __future__ import annotations
+
+import csv
+import html
+import math
+import re
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from functools import cache
+
+from flagdesk import cpv
+from flagdesk.errors import CancelledError
+from resources import resource_path
+
+# Words that say nothing about what is bought (procurement boilerplate and function words).
+_STOPWORDS = frozenset(
+    """
+    the and for with from that this are was were will shall been being have has had not but all any
+    its into onto per via our your their they them who which what when where there here such other
+    than also may can must each both more most some only over under upon within without between
+    about council borough county city district lancashire norfolk contract contracts contractor
+    provision provide providing provided requirement requirements tender tenders tendering
+    procurement award awarded notice opportunity supplier suppliers service services supply supplies
+    framework lot lots agreement year years month months period new including include includes use
+    used using required deliver delivery support works work various associated related general
+    invitation quote quotation itt rfq rfp eoi appointment tenderer bidder bidders please contact
+    submit submission deadline value estimated approximately approx aim seeking seek looking wish
+    invite invited interested
+    """.split()  # noqa: SIM905 - a word list reads better as text
+)
+_WORD = re.compile(r"[a-z]+")
+
+
+def _stem(word: str) -> str:
+    """A light plural/verb-form stemmer: enough to meet "vehicles" with "vehicle", "cleaning" with "clean"."""
+    if len(word) > 4 and word.endswith("ies"):
+        return word[:-3] + "y"
+    if len(word) > 5 and word.endswith("ing"):
+        return word[:-3]
+    if len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
+        return word[:-1]
+    return word
+
+
+@cache
+def _stem_cached(word: str) -> str:
+    return _stem(word)
+
+
+def tokens(text: str | None) -> list[str]:
+    """Content words of a text, lower-cased and stemmed, boilerplate removed."""
+    if not text:
+        return []
+    words = _WORD.findall(html.unescape(text).lower())
+    return [_stem_cached(w) for w in words if len(w) > 2 and w not in _STOPWORDS]
+
+
+# --- inputs and outputs ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Example:
+    """What the classifier reads of one contract (codes are the published ones, if any)."""
+
+    id: int
+    title: str
+    description: str = ""
+    category: str | None = None
+    supplier_ids: tuple[int, ...] = ()
+    cpv: tuple[str, ...] = ()
+    partner: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Suggestion:
+    cpv: str
+    label: str
+    confidence: float  # share of the evidence pointing at this code's group, 0..1
+    evidence: tuple[str, ...] = field(default=())
+
+    def to_json(self) -> dict[str, object]:
+        return {"cpv": self.cpv, "label": self.label, "confidence": self.confidence, "evidence": list(self.evidence)}
+
+
+# --- sparse TF-IDF helpers ---------------------------------------------------------------------
+
+
+def _idf(documents: Iterable[Iterable[str]]) -> dict[str, float]:
+    df: Counter[str] = Counter()
+    n = 0
+    for doc in documents:
+        n += 1
+        df.update(set(doc))
+    return {t: math.log((1 + n) / (1 + c)) + 1.0 for t, c in df.items()}
+
+
+def _vector(words: Iterable[str], idf: dict[str, float]) -> dict[str, float]:
+    """Unit-length TF-IDF vector (sublinear term frequency); unknown words are dropped."""
+    counts = Counter(w for w in words if w in idf)
+    vec = {t: (1.0 + math.log(c)) * idf[t] for t, c in counts.items()}
+    norm = math.sqrt(sum(v * v for v in vec.values())) or 1.0
+    return {t: v / norm for t, v in vec.items()}
+
+
+class _InvertedIndex:
+    """token -> [(document, weight)]: cosine scores touch only documents sharing a word."""
+
+    def __init__(self, vectors: Sequence[dict[str, float]]) -> None:
+        self.postings: dict[str, list[tuple[int, float]]] = defaultdict(list)
+        for doc, vec in enumerate(vectors):
+            for token, weight in vec.items():
+                self.postings[token].append((doc, weight))
+
+    def scores(self, query: dict[str, float]) -> dict[int, float]:
+        acc: dict[int, float] = defaultdict(float)
+        for token, qw in query.items():
+            for doc, dw in self.postings.get(token, ()):
+                acc[doc] += qw * dw
+        return acc
+
+
+# --- the CPV vocabulary as documents ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _VocabularyIndex:
+    groups: list[str]  # three-digit group prefixes
+    group_index: _InvertedIndex
+    idf: dict[str, float]
+    code_words: dict[str, frozenset[str]]  # canonical code -> its label's words
+
+
+@cache
+def _vocabulary_index() -> _VocabularyIndex:
+    """One document per CPV group: its codes' labels, the group's own label counted twice."""
+    words_by_group: dict[str, list[str]] = defaultdict(list)
+    code_words: dict[str, frozenset[str]] = {}
+    for code, text in cpv.vocabulary().items():
+        words = tokens(text)
+        code_words[code] = frozenset(words)
+        words_by_group[code[:3]].extend(words)
+        if code[3:8] == "00000":
+            words_by_group[code[:3]].extend(words)
+    groups = sorted(words_by_group)
+    idf = _idf(words_by_group[g] for g in groups)
+    vectors = [_vector(words_by_group[g], idf) for g in groups]
+    return _VocabularyIndex(groups, _InvertedIndex(vectors), idf, code_words)
+
+
+@cache
+def proclass_words() -> dict[str, tuple[str, ...]]:
+    """Lower-cased ProClass v17 label (any level) -> the words of its whole path (level1..3)."""
+    found: dict[str, tuple[str, ...]] = {}
+    with open(resource_path("proclass_17.csv"), encoding="utf-8", newline="") as fh:
+        for row in csv.DictReader(fh):
+            path = [row["level1"], row["level2"], row["level3"]]
+            words = tuple(tokens(" ".join(path)))
+            for level in path:
+                if level.strip():
+                    found.setdefault(level.strip().lower(), words)
+    return found
+
+
+def _category_words(category: str | None) -> tuple[list[str], str | None]:
+    """Words of a council category label, widened by its ProClass path when it is a ProClass label."""
+    if not category:
+        return [], None
+    words = tokens(category.replace(".", " "))
+    for part in [category, *re.split(r"[.\-/]", category)]:
+        extra = proclass_words().get(part.strip().lower())
+        if extra:
+            return words + list(extra), part.strip()
+    return words, None
+
+
+# --- the model --------------------------------------------------------------------------------
+
+_NEIGHBOURS = 8
+# Relative weight of each kind of evidence in a group's score.
+_W_SIMILAR = 1.0
+_W_VOCABULARY = 1.5
+_W_SUPPLIER = 1.0
+_W_CATEGORY = 0.8
+_W_CENTROID = 1.0
+_TITLE_REPEAT = 2
+_DESC_MAX = 10_000
+_TOP = 10  # groups kept from each similarity ranking
+_SIMILAR_FLOOR = 0.12  # neighbours less alike than this are noise
+
+
+def _contract_words(example: Example) -> list[str]:
+    # The title says most about the need; description words dilute it, so the title counts twice.
+    title = tokens(example.title)
+    category, _ = _category_words(example.category)
+    return title * _TITLE_REPEAT + tokens(example.description)[:_DESC_MAX] + category
+
+
+def _title_words(example: Example) -> list[str]:
+    # Long descriptions name many things in passing; the CPV vocabulary is matched on the title.
+    return tokens(example.title) + _category_words(example.category)[0]
+
+
+@dataclass
+class _Scores:
+    """Group scores of one contract: each kind of evidence is a distribution, weighted and summed."""
+
+    group: dict[str, float] = field(default_factory=lambda: defaultdict(float))
+    code: dict[str, float] = field(default_factory=lambda: defaultdict(float))
+    division: dict[str, float] = field(default_factory=lambda: defaultdict(float))
+    evidence: dict[str, list[tuple[float, str]]] = field(default_factory=lambda: defaultdict(list))
+    weight: float = 0.0
+
+    def add(self, weight: float, votes: dict[str, float], reasons: dict[str, list[str]] | None = None) -> None:
+        """Add one kind of evidence: votes per code (or group), normalised so the kinds compare."""
+        total = sum(votes.values())
+        if total <= 0:
+            return
+        self.weight += weight
+        for key, vote in votes.items():
+            share = weight * vote / total
+            if len(key) == 2:  # a division-level vote
+                self.division[key] += share
+                continue
+            self.group[key[:3]] += share
+            if len(key) > 3:
+                self.code[key] += share
+            for why in (reasons or {}).get(key, ()):
+                self.evidence[key[:3]].append((share, why))
+
+
+class CpvClassifier:
+    """Built once from the coded contracts; ``suggest`` is then cheap per contract."""
+
+    def __init__(self, coded: Iterable[Example]) -> None:
+        self.coded = [e for e in coded if e.cpv]
+        self._vocab = _vocabulary_index()
+        words = [_contract_words(e) for e in self.coded]
+        self._idf = _idf(words)
+        self._index = _InvertedIndex([_vector(w, self._idf) for w in words])
+        self._build_centroids(words)
+        self._by_supplier: dict[int, list[int]] = defaultdict(list)
+        self._by_category: dict[str, list[int]] = defaultdict(list)
+        for i, e in enumerate(self.coded):
+            for sid in e.supplier_ids:
+                self._by_supplier[sid].append(i)
+            if e.category:
+                self._by_category[e.category.strip().lower()].append(i)
+
+    def suggest(self, example: Example, *, top: int = 3) -> list[Suggestion]:
+        words = _contract_words(example)
+        scores = _Scores()
+        scores.add(_W_SIMILAR, *self._similar(example, words))
+        scores.add(_W_VOCABULARY, *self._vocabulary(words))
+        scores.add(_W_CENTROID, self._centroids(words))
+        others = self._others(self._by_supplier, example.supplier_ids, example)
+        scores.add(_W_SUPPLIER, *self._votes(others, "the supplier's"))
+        if example.category:
+            others = self._others(self._by_category, (example.category.strip().lower(),), example)
+            scores.add(_W_CATEGORY, *self._votes(others, "the category's"))
+        return self._rank(words, scores, top)
+
+    def _build_centroids(self, words: list[list[str]]) -> None:
+        docs: dict[str, Counter[str]] = defaultdict(Counter)
+        for e, w in zip(self.coded, words, strict=True):
+            for group in {c[:3] for c in e.cpv}:
+                docs[group].update(set(w))
+        self._centroid_groups = sorted(docs)
+        self._centroid_idf = _idf(docs[g] for g in self._centroid_groups)
+        self._centroid_index = _InvertedIndex([self._cvec(docs[g]) for g in self._centroid_groups])
+
+    def _cvec(self, counts: Counter[str]) -> dict[str, float]:
+        vec = {t: (1.0 + math.log(c)) * self._centroid_idf[t] for t, c in counts.items() if t in self._centroid_idf}
+        norm = math.sqrt(sum(v * v for v in vec.values())) or 1.0
+        return {t: v / norm for t, v in vec.items()}
+
+    def _centroids(self, words: list[str]) -> dict[str, float]:
+        found = self._centroid_index.scores(self._cvec(Counter(words)))
+        return {self._centroid_groups[g]: sim for g, sim in sorted(found.items(), key=lambda kv: -kv[1])[:_TOP]}
+
+    def _similar(self, example: Example, words: list[str]) -> tuple[dict[str, float], dict[str, list[str]]]:
+        sims = self._index.scores(_vector(words, self._idf))
+        best = sorted(((s, i) for i, s in sims.items() if s >= _SIMILAR_FLOOR and self.coded[i].id != example.id))
+        votes: dict[str, float] = defaultdict(float)
+        reasons: dict[str, list[str]] = defaultdict(list)
+        for sim, i in reversed(best[-_NEIGHBOURS:]):
+            other = self.coded[i]
+            why = f"similar contract: '{other.title[:80]}'" + (f" ({other.partner})" if other.partner else "")
+            for code in other.cpv:
+                votes[code] += sim / len(other.cpv)
+                reasons[code].append(why)
+        return votes, reasons
+
+    def _vocabulary(self, words: list[str]) -> tuple[dict[str, float], dict[str, list[str]]]:
+        vocab = self._vocab
+        found = vocab.group_index.scores(_vector(words, vocab.idf))
+        votes: dict[str, float] = {}
+        reasons: dict[str, list[str]] = {}
+        wordset = set(words)
+        for g, sim in sorted(found.items(), key=lambda kv: -kv[1])[:_TOP]:
+            group = vocab.groups[g]
+            votes[group] = sim
+            matched = sorted(wordset & {w for c in _codes_in_group(group) for w in vocab.code_words[c]})
+            if matched:
+                reasons[group] = ["matched words: " + ", ".join(matched[:6])]
+        return votes, reasons
+
+    def _others(self, table: dict, keys: Iterable, example: Example) -> set[int]:
+        return {i for k in keys for i in table.get(k, ()) if self.coded[i].id != example.id}
+
+    def _votes(self, others: set[int], what: str) -> tuple[dict[str, float], dict[str, list[str]]]:
+        counts = Counter(c for i in others for c in self.coded[i].cpv)
+        groups = Counter(c[:3] for c in counts.elements())
+        reasons = {c: [f"{groups[c[:3]]} of {what} {len(others)} other coded contracts carry {c[:3]}*"] for c in counts}
+        return dict(counts), reasons
+
+    def _rank(self, words: list[str], scores: _Scores, top: int) -> list[Suggestion]:
+        """The best group of each of the best divisions: diverse suggestions, each a different need."""
+        divisions: dict[str, float] = defaultdict(float, scores.division)
+        best_group: dict[str, tuple[float, str]] = {}
+        for group, score in scores.group.items():
+            divisions[group[:2]] += score
+            best_group[group[:2]] = max(best_group.get(group[:2], (0.0, "")), (score, group))
+        total = sum(divisions.values())
+        if total <= 0:
+            return []
+        ranked = sorted(divisions.items(), key=lambda kv: (-kv[1], kv[0]))[:top]
+        out = []
+        for division, score in ranked:
+            group = best_group.get(division, (0.0, division + "0"))[1]
+            code = self._best_code(group, words, scores)
+            evidence = tuple(dict.fromkeys(why for _, why in sorted(scores.evidence[group], reverse=True)))[:5]
+            out.append(Suggestion(code, cpv.vocabulary()[code], round(score / total, 3), evidence))
+        return out
+
+    def _best_code(self, group: str, words: list[str], scores: _Scores) -> str:
+        """Within a chosen group: the code the evidence voted for most, else the best label match."""
+        voted = [(s, c) for c, s in scores.code.items() if c.startswith(group) and s > 0]
+        if voted:
+            return max(voted)[1]
+        wordset = set(words)
+        idf = self._vocab.idf
+        best = max(
+            _codes_in_group(group),
+            key=lambda c: (sum(idf.get(w, 0) for w in self._vocab.code_words[c] & wordset), -len(c.rstrip("0"))),
+        )
+        return best if self._vocab.code_words[best] & wordset else _group_code(group)
+
+
+@cache
+def _group_members() -> dict[str, tuple[str, ...]]:
+    members: dict[str, list[str]] = defaultdict(list)
+    for code in cpv.vocabulary():
+        members[code[:3]].append(code)
+    return {g: tuple(codes) for g, codes in members.items()}
+
+
+def _codes_in_group(group: str) -> tuple[str, ...]:
+    return _group_members()[group]
+
+
+def _group_code(group: str) -> str:
+    """The code that stands for a whole group ('451' -> '45100000-8'), or its first code."""
+    return cpv.try_resolve(group.ljust(8, "0")) or _codes_in_group(group)[0]
+
+
+def suggest_all(
+    coded: Iterable[Example],
+    uncoded: Sequence[Example],
+    *,
+    top: int = 3,
+    progress: Callable[[float], None] | None = None,
+    cancel: Callable[[], bool] | None = None,
+) -> dict[int, list[Suggestion]]:
+    """Suggestions for every uncoded contract, learned from the coded ones."""
+    model = CpvClassifier(coded)
+    result: dict[int, list[Suggestion]] = {}
+    step = max(1, len(uncoded) // 100)
+    for n, example in enumerate(uncoded):
+        if n % step == 0:
+            if cancel is not None and cancel():
+                raise CancelledError("Classification cancelled; nothing was changed.")
+            if progress is not None:
+                progress(n / max(1, len(uncoded)))
+        result[example.id] = model.suggest(example, top=top)
+    if progress is not None:
+        progress(1.0)
+    return result
