@@ -242,7 +242,10 @@ def store(session: Session, contracts: list[ContractRecord], *, keep_ids: bool =
         if name not in known:
             session.execute(insert(m.Partner).values(id=pid, name=name, kind=kind))
             known[name] = pid
-    suppliers = {sid: name for c in contracts for sid, name in zip(c.supplier_ids, c.suppliers, strict=True)}
+    suppliers: dict[int, str] = {}
+    for c in contracts:
+        for sid, name in zip(c.supplier_ids, c.suppliers, strict=True):
+            suppliers.setdefault(sid, name)  # the first spelling becomes the supplier's name
     have = set(session.scalars(select(m.Supplier.id)))
     for sid, name in sorted(suppliers.items()):
         if sid not in have:
