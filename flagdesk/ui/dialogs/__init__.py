@@ -1,0 +1,1 @@
+"""Dialogs opened from the views (pack preview, export)."""

@@ -1,0 +1,117 @@
+"""A table model over plain records, shared by the workflow views (imports, suppliers, opportunities...).
+
+Rows are the services' frozen records; each column says how to show and how to sort a record.
+Sorting happens here over precomputed keys (one reset per sort), never in a proxy model.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QMessageBox, QTableView, QWidget
+
+T = TypeVar("T")
+Index = QModelIndex | QPersistentModelIndex
+_RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+
+
+@dataclass(frozen=True)
+class Column(Generic[T]):
+    header: str
+    text: Callable[[T], str]
+    # The sort key; defaults to the shown text. Money and dates sort by their value, not their text.
+    key: Callable[[T], Any] | None = None
+    numeric: bool = False
+    tooltip: Callable[[T], str] | None = None
+
+
+def _none_last(value: Any) -> tuple[bool, Any]:
+    return (value is None or value == "", value if value is not None else "")
+
+
+class RecordTableModel(QAbstractTableModel, Generic[T]):
+    """Read-only rows of plain records; `record(row)` gives one back for the detail panes."""
+
+    def __init__(self, columns: Sequence[Column[T]], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._columns = list(columns)
+        self._records: list[T] = []
+
+    def set_records(self, records: Sequence[T]) -> None:
+        self.beginResetModel()
+        self._records = list(records)
+        self.endResetModel()
+
+    def records(self) -> list[T]:
+        return list(self._records)
+
+    def record(self, row: int) -> T | None:
+        return self._records[row] if 0 <= row < len(self._records) else None
+
+    def replace_record(self, row: int, record: T) -> None:
+        """Swap one record after an edit: a dataChanged for the row, not a reset."""
+        self._records[row] = record
+        self.dataChanged.emit(self.index(row, 0), self.index(row, len(self._columns) - 1))
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(self._records)
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(self._columns)
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or index.row() >= len(self._records):
+            return None
+        column, record = self._columns[index.column()], self._records[index.row()]
+        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
+            return column.text(record)
+        if role == Qt.ItemDataRole.ToolTipRole and column.tooltip is not None:
+            return column.tooltip(record)
+        if role == Qt.ItemDataRole.TextAlignmentRole and column.numeric:
+            return int(_RIGHT.value)
+        return None
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
+            return self._columns[section].header if 0 <= section < len(self._columns) else None
+        return None
+
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        if not 0 <= column < len(self._columns):
+            return
+        spec = self._columns[column]
+        get = spec.key or spec.text
+        self.layoutAboutToBeChanged.emit()
+        self._records.sort(key=lambda r: _none_last(get(r)), reverse=order == Qt.SortOrder.DescendingOrder)
+        self.layoutChanged.emit()
+
+
+def record_table(model: RecordTableModel[Any], accessible_name: str, parent: QWidget | None = None) -> QTableView:
+    """A sortable, row-selecting table view set up the same way in every workflow view."""
+    view = QTableView(parent)
+    view.setModel(model)
+    view.setAccessibleName(accessible_name)
+    view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+    view.setSortingEnabled(True)
+    view.setAlternatingRowColors(True)
+    view.setWordWrap(False)
+    view.verticalHeader().setVisible(False)
+    view.horizontalHeader().setStretchLastSection(True)
+    view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+    return view
+
+
+def selected_row(view: QTableView) -> int:
+    """The selected row, or -1."""
+    rows = view.selectionModel().selectedRows() if view.selectionModel() else []
+    return rows[0].row() if rows else -1
+
+
+def confirm(parent: QWidget, title: str, text: str) -> bool:
+    """Ask a yes/no question; tests patch this rather than a modal box."""
+    answer = QMessageBox.question(parent, title, text, QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No)
+    return answer == QMessageBox.StandardButton.Yes

@@ -1,0 +1,28 @@
+"""Helpers for the workflow-view tests: a real AppContext on a real register, errors captured, waits.
+
+Plain functions (not fixtures) so each test module keeps its fixtures to itself.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from flagdesk.ui.context import AppContext
+
+TASK_TIMEOUT_MS = 30_000
+
+
+def make_app(db: Path | str, errors: list[BaseException]) -> AppContext:
+    """An AppContext whose errors land in `errors` instead of a modal box, without progress dialogs."""
+    app = AppContext(str(db))
+    app.tasks.show_progress_dialogs = False
+    app.show_error = errors.append  # type: ignore[method-assign]
+    app.tasks.error_handler = errors.append
+    app.register()  # open on the test thread so app.user is known from the start
+    return app
+
+
+def wait_idle(qtbot: Any, app: AppContext) -> None:
+    """Let every queued read and write deliver its result on the GUI thread."""
+    qtbot.waitUntil(lambda: not app.tasks.running(), timeout=TASK_TIMEOUT_MS)
