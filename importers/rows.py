@@ -1,0 +1,221 @@
+"""One spreadsheet row to one ImportRecord plus its problems, under a column mapping."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from datetime import date, datetime
+from typing import Any
+
+from flagdesk import cpv
+from flagdesk.domain import normalise_company_number
+from importers.fields import FIELD_KINDS, parse_enum
+from importers.mapping import split_codes
+from importers.records import ERROR, WARNING, ImportRecord, Problem, SupplierRef
+from importers.values import (
+    clean_text,
+    decide_date_order,
+    is_blank,
+    is_placeholder_date,
+    parse_bool,
+    parse_date,
+    parse_money,
+    split_suppliers,
+)
+
+_MONEY_FIELDS = {
+    "total_value": "total_value_pence",
+    "annual_value": "annual_value_pence",
+    "irrecoverable_vat": "irrecoverable_vat_pence",
+}
+_SUPPLIER_DETAIL_FIELDS = ("company_number", "charity_number", "is_sme", "is_vcse", "postcode")
+_ENUM_FIELDS = {"procurement_route": "route", "contract_type": "ctype", "status": "status"}
+
+
+@dataclass(frozen=True, slots=True)
+class _Column:
+    index: int
+    header: str
+    field: str  # '' = extra
+
+
+class RowConverter:
+    """Converts rows of one sheet; date order per column is decided from a sample of that sheet."""
+
+    def __init__(
+        self, headers: Sequence[str], mapping: dict[str, str], sheet: str | None, samples: Sequence[Sequence[Any]] = ()
+    ):
+        self.sheet = sheet
+        self.columns = [_Column(i, h, mapping.get(h, "")) for i, h in enumerate(headers)]
+        self.date_orders = {
+            c.index: decide_date_order([r[c.index] for r in samples if c.index < len(r)])
+            for c in self.columns
+            if FIELD_KINDS.get(c.field) == "date"
+        }
+
+    def convert(self, number: int, cells: Sequence[Any]) -> tuple[ImportRecord | None, list[Problem]]:
+        """The record (None when rejected) and the row's problems."""
+        record = ImportRecord(row=number, sheet=self.sheet)
+        problems: list[Problem] = []
+        supplier_cell: Any = None
+        details: dict[str, Any] = {}
+        for column in self.columns:
+            value = cells[column.index] if column.index < len(cells) else ""
+            if is_blank(value):
+                continue
+            field = column.field
+            if not field:
+                record.extra[column.header] = as_published(value)
+            elif field == "supplier":
+                supplier_cell = value
+            elif field in _SUPPLIER_DETAIL_FIELDS:
+                details[field] = (column, value)
+            else:
+                self._set_field(record, column, value, problems)
+        record.suppliers = self._suppliers(record, supplier_cell, details, problems)
+        self._check_record(record, problems)
+        rejected = any(p.severity == ERROR for p in problems)
+        return (None if rejected else record), problems
+
+    def _problem(self, row: int, column: _Column | None, value: Any, message: str, severity: str) -> Problem:
+        shown = None if value is None else str(as_published(value))
+        return Problem(self.sheet, row, column.header if column else None, shown, message, severity)
+
+    def _set_field(self, record: ImportRecord, column: _Column, value: Any, problems: list[Problem]) -> None:
+        field, kind = column.field, FIELD_KINDS[column.field]
+        try:
+            if kind == "money":
+                self._set_money(record, column, value, problems)
+            elif kind == "date":
+                self._set_date(record, column, value, problems)
+            elif kind == "cpv":
+                self._set_cpv(record, column, value, problems)
+            elif field in _ENUM_FIELDS:
+                text = clean_text(value)
+                parsed = parse_enum(_ENUM_FIELDS[field], text)
+                setattr(record, field, parsed)
+                if parsed is None:  # 'Other', 'grant agreement': keep the wording
+                    record.extra[column.header] = text
+            else:
+                setattr(record, field, clean_text(value))
+        except ValueError as exc:
+            problems.append(self._problem(record.row, column, value, str(exc), ERROR))
+
+    def _set_money(self, record: ImportRecord, column: _Column, value: Any, problems: list[Problem]) -> None:
+        pence = parse_money(value)
+        if pence is not None and pence < 0:
+            problems.append(self._problem(record.row, column, value, "negative amount not taken as a value", WARNING))
+            record.extra[column.header] = as_published(value)
+            return
+        setattr(record, _MONEY_FIELDS[column.field], pence)
+
+    def _set_date(self, record: ImportRecord, column: _Column, value: Any, problems: list[Problem]) -> None:
+        parsed = parse_date(value, order=self.date_orders.get(column.index, "dmy"))
+        if parsed is not None and is_placeholder_date(parsed):
+            problems.append(
+                self._problem(record.row, column, value, "placeholder date not trusted; left blank", WARNING)
+            )
+            record.extra[column.header] = as_published(value)
+            return
+        setattr(record, column.field, parsed)
+
+    def _set_cpv(self, record: ImportRecord, column: _Column, value: Any, problems: list[Problem]) -> None:
+        unknown = []
+        for token in split_codes(value):
+            code = cpv.try_resolve(token)
+            if code is None:
+                unknown.append(token)
+            elif code not in record.cpv:
+                record.cpv.append(code)
+        if unknown or not record.cpv:
+            problems.append(self._problem(record.row, column, value, "not a CPV 2008 code; kept as published", WARNING))
+            record.extra[column.header] = as_published(value)
+
+    def _suppliers(
+        self, record: ImportRecord, cell: Any, details: dict[str, Any], problems: list[Problem]
+    ) -> list[SupplierRef]:
+        names = split_suppliers(cell) if cell is not None else []
+        parsed = self._supplier_details(record, details, problems)
+        if len(names) == 1:
+            return [SupplierRef(names[0], **parsed)]
+        for field, (column, value) in details.items():
+            if names and parsed.get(field) is not None:  # several names, one number: whose is it?
+                record.extra[column.header] = as_published(value)
+        return [SupplierRef(name) for name in names]
+
+    def _supplier_details(
+        self, record: ImportRecord, details: dict[str, Any], problems: list[Problem]
+    ) -> dict[str, Any]:
+        parsed: dict[str, Any] = {}
+        for field, (column, value) in details.items():
+            if field == "company_number":
+                number = normalise_company_number(clean_text(value))
+                if number is None:
+                    problems.append(
+                        self._problem(
+                            record.row, column, value, "not a Companies House number; kept as published", WARNING
+                        )
+                    )
+                    record.extra[column.header] = as_published(value)
+                parsed[field] = number
+            elif field in ("is_sme", "is_vcse"):
+                try:
+                    parsed[field] = parse_bool(value)
+                except ValueError as exc:
+                    problems.append(self._problem(record.row, column, value, str(exc), WARNING))
+                    record.extra[column.header] = as_published(value)
+            else:
+                parsed[field] = clean_text(value) or None
+        return parsed
+
+    def _check_record(self, record: ImportRecord, problems: list[Problem]) -> None:
+        check_record(record, problems, lambda msg, sev: self._problem(record.row, None, None, msg, sev))
+
+
+# The register's text limits (flagdesk.store.models); longer text is cut with a warning.
+TEXT_LIMITS = {"partner": 200, "reference": 200, "title": 1000, "category": 200, "owner": 200}
+SUPPLIER_LIMITS = {"name": 300, "charity_number": 20, "postcode": 12}
+
+
+def check_record(record: ImportRecord, problems: list[Problem], make: Callable[[str, str], Problem]) -> None:
+    """Rules every record meets, whatever its source: a title, dates in order, text that fits."""
+    _clip(record, problems, make)
+    if not record.title:
+        record.title = record.description[:300] or record.reference
+    if not record.title:
+        problems.append(make("no title, description or reference: nothing identifies the contract", ERROR))
+    if not record.suppliers:
+        problems.append(make("no supplier named", WARNING))
+    if record.start_date and record.end_date and record.end_date < record.start_date:
+        problems.append(make(f"ends ({record.end_date}) before it starts ({record.start_date})", WARNING))
+    if record.max_end_date and record.end_date and record.max_end_date < record.end_date:
+        problems.append(make("end date with extensions is before the end date; extensions ignored", WARNING))
+        record.max_end_date = record.end_date
+
+
+def _clip(record: ImportRecord, problems: list[Problem], make: Callable[[str, str], Problem]) -> None:
+    for name, limit in TEXT_LIMITS.items():
+        value = getattr(record, name)
+        if value and len(value) > limit:
+            setattr(record, name, value[:limit])
+            problems.append(make(f"{name} longer than {limit} characters; cut", WARNING))
+    for index, ref in enumerate(record.suppliers):
+        long = {
+            k: getattr(ref, k)[:n] for k, n in SUPPLIER_LIMITS.items() if getattr(ref, k) and len(getattr(ref, k)) > n
+        }
+        if long:
+            record.suppliers[index] = replace(ref, **long)
+            problems.append(make(f"supplier {', '.join(long)} too long; cut", WARNING))
+
+
+def as_published(value: Any) -> Any:
+    """A cell as JSON-safe data: dates as ISO text, whole floats as ints, text cleaned."""
+    if isinstance(value, datetime):
+        return value.date().isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, int | float | bool):
+        return value
+    return clean_text(value)
