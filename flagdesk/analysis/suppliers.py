@@ -113,14 +113,16 @@ _PREFIX_LEN = 5
 
 
 def _block_keys(key: str) -> set[str]:
-    """The blocks a name key falls into: its first word, and its first letters ignoring spaces."""
+    """The blocks a name key falls into: its first word(s), its first letters and its first and last
+    letters ignoring spaces, so a one-letter slip anywhere still leaves the pair one shared block."""
     words = key.split()
     if not words:
         return set()
     first = "w:" + words[0]
     if len(words) > 1:
         first += " " + words[1][:1]
-    return {first, "p:" + compact_key(key)[:_PREFIX_LEN]}
+    compact = compact_key(key)
+    return {first, "p:" + compact[:_PREFIX_LEN], "s:" + compact[0] + compact[-_PREFIX_LEN:]}
 
 
 def _fuzzy_pairs(keys: Sequence[str], cutoff: float) -> dict[tuple[int, int], float]:
