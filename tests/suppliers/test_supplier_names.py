@@ -120,7 +120,9 @@ def test_group_names_on_synthetic_variants_is_precise_and_fast() -> None:
     started = time.perf_counter()
     labels = group_names(names)
     elapsed = time.perf_counter() - started
-    same_pred = {(i, j) for i in range(len(names)) for j in range(i + 1, min(len(names), i + 6)) if labels[i] == labels[j]}
+    same_pred = {
+        (i, j) for i in range(len(names)) for j in range(i + 1, min(len(names), i + 6)) if labels[i] == labels[j]
+    }
     correct = sum(truth[i] == truth[j] for i, j in same_pred)
     assert correct / max(1, len(same_pred)) >= 0.97  # precision on near neighbours
     recalled = sum(labels[i] == labels[j] for i in range(len(names) - 1) for j in [i + 1] if truth[i] == truth[j])

@@ -114,7 +114,8 @@ def _links(register: Register) -> set[tuple[int, int, int, str | None]]:
 
 def test_merge_and_unmerge_restore_contracts_exactly(any_register: Register) -> None:
     keep, other, third = resolve_all(
-        any_register, [("All Hallows Health Care Trust", None), ("ALL HALLOWS HEALTHCARE TRUST", "01234567"), ("X", None)]
+        any_register,
+        [("All Hallows Health Care Trust", None), ("ALL HALLOWS HEALTHCARE TRUST", "01234567"), ("X", None)],
     )
     resolve_all(any_register, [("All Hallows Healthcare Trust", None)])  # a second alias of OTHER
     with any_register.write() as session:
