@@ -57,6 +57,15 @@ def add_commands(sub: Any, common: argparse.ArgumentParser) -> None:
     st.set_defaults(func=cmd_db_status)
     up = dsub.add_parser("upgrade", parents=[common], help="upgrade the schema (administrators, shared database)")
     up.set_defaults(func=cmd_db_upgrade)
+    bk = dsub.add_parser("backup", parents=[common], help="copy a local register to FILE (safe while FlagDesk is open)")
+    bk.add_argument("file", metavar="FILE")
+    bk.add_argument("--overwrite", action="store_true", help="replace FILE if it exists")
+    bk.add_argument("--json", action="store_true")
+    bk.set_defaults(func=cmd_db_backup)
+    rs = dsub.add_parser("restore", parents=[common], help="replace a local register with the backup FILE")
+    rs.add_argument("file", metavar="FILE")
+    rs.add_argument("--json", action="store_true")
+    rs.set_defaults(func=cmd_db_restore)
 
 
 def _positive(text: str) -> int:
@@ -200,4 +209,31 @@ def cmd_db_upgrade(args: argparse.Namespace, ctx: Any) -> int:
     finally:
         engine.dispose()
     print(f"{describe_url(url)} upgraded from {before.current or 'empty'} to {before.head}.")
+    return 0
+
+
+def cmd_db_backup(args: argparse.Namespace, ctx: Any) -> int:
+    from pathlib import Path
+
+    from flagdesk.services.backup import backup_register
+
+    result = backup_register(ctx.db, Path(args.file), overwrite=args.overwrite)
+    if args.json:
+        ctx.emit_json(result.to_json())
+    else:
+        print(f"Backed up {result.source} to {result.target} ({result.size_bytes:,} bytes, schema {result.schema}).")
+    return 0
+
+
+def cmd_db_restore(args: argparse.Namespace, ctx: Any) -> int:
+    from pathlib import Path
+
+    from flagdesk.services.backup import restore_register
+
+    result = restore_register(ctx.db, Path(args.file))
+    if args.json:
+        ctx.emit_json(result.to_json())
+    else:
+        kept = f"; the register it replaced is kept as {result.previous_saved_as}" if result.previous_saved_as else ""
+        print(f"Restored {result.register} from {result.restored_from} (schema {result.schema}){kept}.")
     return 0

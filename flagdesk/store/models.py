@@ -345,3 +345,16 @@ class Setting(Base):
 
     key: Mapped[str] = mapped_column(String(80), primary_key=True)
     value: Mapped[Any] = mapped_column(JSON)
+
+
+class UserPartner(Base):
+    """Which partners a shared-register login may edit; read by the row-level security policies."""
+
+    __tablename__ = "user_partner"
+
+    login: Mapped[str] = mapped_column(String(63), primary_key=True)  # PostgreSQL role names are <= 63 bytes
+    partner_id: Mapped[int] = mapped_column(
+        ForeignKey("partner.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    granted_by: Mapped[str | None] = mapped_column(String(120))
+    granted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())

@@ -1,0 +1,113 @@
+"""partner boundaries: user_partner and row-level security on PostgreSQL
+
+Revision ID: 0002
+Revises: 0001
+Create Date: 2026-11-25 13:20:00
+
+The table maps a database login to the partners it may edit. On PostgreSQL the partner-owned
+tables get row-level security: everyone with a FlagDesk role reads every row (aggregation needs
+it), but INSERT/UPDATE/DELETE touch only rows of partners the login may edit, whichever client
+sends the SQL. Roles and grants are administered by flagdesk.services.security (they are
+cluster-wide objects, not schema), the policies live here with the schema they protect.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+
+revision = '0002'
+down_revision = '0001'
+branch_labels = None
+depends_on = None
+
+# table -> SQL expression giving the owning partner id of a row
+_OWNED = {
+    'partner': 'id',
+    'contract': 'partner_id',
+    'contract_cpv': '(SELECT c.partner_id FROM contract c WHERE c.id = contract_id)',
+    'contract_supplier': '(SELECT c.partner_id FROM contract c WHERE c.id = contract_id)',
+    'contract_reuse_partner': '(SELECT c.partner_id FROM contract c WHERE c.id = contract_id)',
+}
+# Rows without a partner (a batch or a saving not tied to one partner) stay shared.
+_OWNED_OR_SHARED = {
+    'import_batch': 'partner_id',
+    'mapping_profile': 'partner_id',
+    'realised_saving': 'partner_id',
+}
+
+_FUNCTIONS = r"""
+CREATE OR REPLACE FUNCTION flagdesk_is_admin() RETURNS boolean
+LANGUAGE sql STABLE SET search_path FROM CURRENT AS $$
+    SELECT EXISTS (
+        SELECT 1 FROM pg_catalog.pg_roles r
+        WHERE r.rolname = pg_catalog.current_database() || '_admin'
+          AND pg_catalog.pg_has_role(current_user, r.oid, 'MEMBER'))
+$$;
+
+CREATE OR REPLACE FUNCTION flagdesk_may_edit(p_partner integer) RETURNS boolean
+LANGUAGE plpgsql STABLE SET search_path FROM CURRENT AS $$
+BEGIN
+    IF flagdesk_is_admin() OR EXISTS (
+        SELECT 1 FROM user_partner u WHERE u.login = current_user AND u.partner_id = p_partner) THEN
+        RETURN true;
+    END IF;
+    -- The FlagDesk client is told why; any other client simply matches no rows. Either way
+    -- nothing is changed: this function never grants, it only explains.
+    IF current_setting('application_name', true) = 'FlagDesk' THEN
+        RAISE EXCEPTION 'permission denied: % may not change records of %', current_user,
+            coalesce((SELECT p.name FROM partner p WHERE p.id = p_partner), 'partner ' || p_partner)
+            USING ERRCODE = 'insufficient_privilege';
+    END IF;
+    RETURN false;
+END
+$$;
+"""
+
+
+def _policies(table: str, check: str) -> list[str]:
+    return [
+        f'ALTER TABLE {table} ENABLE ROW LEVEL SECURITY',
+        f'CREATE POLICY flagdesk_read ON {table} FOR SELECT USING (true)',
+        f'CREATE POLICY flagdesk_insert ON {table} FOR INSERT WITH CHECK ({check})',
+        f'CREATE POLICY flagdesk_update ON {table} FOR UPDATE USING ({check}) WITH CHECK ({check})',
+        f'CREATE POLICY flagdesk_delete ON {table} FOR DELETE USING ({check})',
+    ]
+
+
+def upgrade() -> None:
+    op.create_table('user_partner',
+    sa.Column('login', sa.String(length=63), nullable=False),
+    sa.Column('partner_id', sa.Integer(), nullable=False),
+    sa.Column('granted_by', sa.String(length=120), nullable=True),
+    sa.Column('granted_at', sa.DateTime(timezone=True), server_default=sa.text('(CURRENT_TIMESTAMP)'), nullable=False),
+    sa.ForeignKeyConstraint(['partner_id'], ['partner.id'], name=op.f('fk_user_partner_partner_id_partner'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('login', 'partner_id', name=op.f('pk_user_partner'))
+    )
+    with op.batch_alter_table('user_partner', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_user_partner_partner_id'), ['partner_id'], unique=False)
+
+    if op.get_bind().dialect.name != 'postgresql':
+        return
+    op.execute(_FUNCTIONS)
+    for table, owner in _OWNED.items():
+        for statement in _policies(table, f'flagdesk_may_edit({owner})'):
+            op.execute(statement)
+    for table, owner in _OWNED_OR_SHARED.items():
+        for statement in _policies(table, f'{owner} IS NULL OR flagdesk_may_edit({owner})'):
+            op.execute(statement)
+
+
+def downgrade() -> None:
+    if op.get_bind().dialect.name == 'postgresql':
+        for table in [*_OWNED, *_OWNED_OR_SHARED]:
+            for name in ('flagdesk_read', 'flagdesk_insert', 'flagdesk_update', 'flagdesk_delete'):
+                op.execute(f'DROP POLICY IF EXISTS {name} ON {table}')
+            op.execute(f'ALTER TABLE {table} DISABLE ROW LEVEL SECURITY')
+        op.execute('DROP FUNCTION IF EXISTS flagdesk_may_edit(integer)')
+        op.execute('DROP FUNCTION IF EXISTS flagdesk_is_admin()')
+    with op.batch_alter_table('user_partner', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_user_partner_partner_id'))
+
+    op.drop_table('user_partner')
