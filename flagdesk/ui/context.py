@@ -21,6 +21,7 @@ from flagdesk.ui.tasks import TaskContext, TaskHandle, TaskManager
 if TYPE_CHECKING:  # SQLAlchemy is imported only after the window is shown
     from sqlalchemy.orm import Session
 
+    from flagdesk.records import ContractRecord
     from flagdesk.store.engine import Register
 
 ORGANISATION = "FlagDesk"
@@ -50,6 +51,14 @@ class AppContext(QObject):
         self.tasks.error_handler = self.show_error
         self._register: Register | None = None
         self._open_lock = threading.Lock()
+        #: The view (or other object) whose write fired the latest register_changed; it may skip reloading.
+        self.last_write_origin: object | None = None
+        # All contract records, shared by the contracts, dashboard and pipeline views (one load, not three).
+        self._records: list[ContractRecord] | None = None
+        self._records_waiting: list[Callable[[list[ContractRecord]], None]] = []
+        self._records_generation = 0
+        self.register_changed.connect(self._writes_happened)
+        self.database_changed.connect(self._forget_records)
 
     # -- the register -------------------------------------------------------------------------
 
@@ -73,12 +82,8 @@ class AppContext(QObject):
 
     @property
     def description(self) -> str:
-        """The database as shown to a person (file path or server/database, never a password)."""
-        if self._register is not None:
-            return self._register.description
-        from flagdesk.store.engine import database_url, describe_url
-
-        return describe_url(database_url(self.db))
+        """The open database as shown to a person (file path or server/database, never a password)."""
+        return self._register.description if self._register is not None else ""
 
     @property
     def is_shared(self) -> bool:
@@ -129,11 +134,13 @@ class AppContext(QObject):
         label: str,
         cancellable: bool = False,
         on_error: Callable[[BaseException], None] | None = None,
+        origin: object | None = None,
     ) -> TaskHandle:
         """Run ``fn(session, task_ctx)`` in one write transaction on the serial writer.
 
         A failure (including cancel) rolls the whole transaction back. After success ``on_done``
-        runs and then ``register_changed`` fires.
+        runs and then ``register_changed`` fires. A caller passing ``origin`` promises it already
+        patched the shared contract records (``patch_contract_records``) and may skip its own reload.
         """
 
         def work(ctx: TaskContext) -> Any:
@@ -145,6 +152,7 @@ class AppContext(QObject):
                 if on_done is not None:
                     on_done(result)
             finally:
+                self.last_write_origin = origin
                 self.register_changed.emit()
 
         return self.tasks.run(work, done, label=label, on_error=on_error, cancellable=cancellable, write=True)
@@ -160,6 +168,56 @@ class AppContext(QObject):
     ) -> TaskHandle:
         """Long work that manages its own sessions (e.g. a service taking the Register): on the writer."""
         return self.tasks.run(fn, on_done, label=label, on_error=on_error, cancellable=cancellable, write=True)
+
+    # -- the shared contract records ------------------------------------------------------------
+
+    def contract_records(self, on_done: Callable[[list[ContractRecord]], None], *, reload: bool = False) -> None:
+        """All contract records, loaded once and shared; ``on_done`` runs on the GUI thread."""
+        if self._records is not None and not reload:
+            on_done(self._records)
+            return
+        self._records_waiting.append(on_done)
+        if len(self._records_waiting) > 1:
+            return  # a load is already on its way; this caller gets the same list
+
+        generation = self._records_generation
+
+        def load(session: Session) -> list[ContractRecord]:
+            from flagdesk.services.contracts import load_contract_records
+
+            return load_contract_records(session)
+
+        def loaded(records: list[ContractRecord]) -> None:
+            waiting, self._records_waiting = self._records_waiting, []
+            if generation == self._records_generation:
+                self._records = records
+            for callback in waiting:
+                callback(records)
+
+        def failed(exc: BaseException) -> None:
+            self._records_waiting = []
+            self.show_error(exc)
+
+        self.read(load, loaded, label="Loading contracts", on_error=failed)
+
+    def patch_contract_records(self, changed: list[ContractRecord]) -> None:
+        """Replace edited records in the shared list in place (an edit need not reload 100,000 rows)."""
+        if self._records is None:
+            return
+        by_id = {r.id: r for r in changed}
+        for i, record in enumerate(self._records):
+            if record.id in by_id:
+                self._records[i] = by_id.pop(record.id)
+                if not by_id:
+                    break
+
+    def _writes_happened(self) -> None:
+        if self.last_write_origin is None:
+            self._forget_records()
+
+    def _forget_records(self) -> None:
+        self._records = None
+        self._records_generation += 1
 
     # -- errors and lifetime --------------------------------------------------------------------
 

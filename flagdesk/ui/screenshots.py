@@ -1,0 +1,105 @@
+"""``flagdesk gui --screenshot DIR [--json]``: render every main view to a PNG and time the window.
+
+Timings are measured inside the program: ``startup_ms`` from process start to the main window's
+first paint, and ``filter_ms_p95`` typing a word into the contracts filter one keystroke at a
+time (each keystroke timed until the table has repainted).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QCoreApplication
+from PySide6.QtWidgets import QApplication
+
+#: The views every screenshot run renders first (the command-line contract), then any others.
+REQUIRED_VIEWS = ("dashboard", "contracts", "suppliers", "opportunities", "pipeline", "imports")
+FILTER_WORD = "network support"
+MIN_SIZE = (1280, 800)
+WINDOW_SIZE = (1360, 860)
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    """Nearest-rank percentile: the smallest value at least ``fraction`` of the values do not exceed."""
+    if not values:
+        return 0.0
+    ordered = sorted(values)
+    return ordered[min(len(ordered), max(1, math.ceil(fraction * len(ordered)))) - 1]
+
+
+def settle(window: Any, timeout_s: float = 60.0) -> None:
+    """Process events until no task has been running for a short while (views chain their loads)."""
+    tasks = window.app.tasks
+    deadline = time.monotonic() + timeout_s
+    quiet_since: float | None = None
+    while time.monotonic() < deadline:
+        QCoreApplication.processEvents()
+        if tasks.running():
+            quiet_since = None
+            time.sleep(0.005)
+            continue
+        quiet_since = quiet_since or time.monotonic()
+        if time.monotonic() - quiet_since > 0.15:
+            return
+        time.sleep(0.005)
+
+
+def run_screenshots(app: QApplication, db: str | None, out_dir: str, *, as_json: bool = False) -> int:
+    from flagdesk.ui.app import process_age_ms, start_window
+
+    errors: list[str] = []
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    window = start_window(db)
+    window.app.tasks.show_progress_dialogs = False  # nothing may wait for a click in a scripted run
+    window.app.tasks.error_handler = lambda exc: errors.append(f"{type(exc).__name__}: {exc}")
+    window.resize(*WINDOW_SIZE)
+    window.repaint()
+    QCoreApplication.processEvents()
+    startup_ms = process_age_ms()
+
+    views: dict[str, float] = {}
+    available = window.keys()
+    keys = [k for k in REQUIRED_VIEWS if k in available] + [k for k in available if k not in REQUIRED_VIEWS]
+    for key in keys:
+        start = time.perf_counter()
+        window.show_view(key)
+        settle(window)
+        image = window.grab()
+        if image.width() < MIN_SIZE[0] or image.height() < MIN_SIZE[1]:
+            errors.append(f"{key}: screenshot is only {image.width()}x{image.height()}")
+        image.save(str(out / f"{key}.png"))
+        views[key] = round((time.perf_counter() - start) * 1000, 1)
+
+    contracts = window.show_view("contracts")
+    settle(window)
+    timings = [t * 1000 for t in contracts.type_filter(FILTER_WORD)]
+    rows = contracts.model.total_count()
+    shown = contracts.model.visible_count()
+    window.grab().save(str(out / "contracts-filtered.png"))
+    window.close()
+    total_ms = process_age_ms()
+    if as_json:
+        result: dict[str, Any] = {
+            "startup_ms": round(startup_ms, 1),
+            "filter_ms_p95": round(percentile(timings, 0.95), 1),
+            "filter_ms_max": round(max(timings, default=0.0), 1),
+            "filter_ms": [round(t, 1) for t in timings],
+            "filter_text": FILTER_WORD,
+            "contracts": rows,
+            "contracts_matching": shown,
+            "view_ms": views,
+            "total_ms": round(total_ms, 1),
+            "screenshots": sorted(p.name for p in out.glob("*.png")),
+            "errors": errors,
+        }
+        json.dump(result, sys.stdout, indent=2)
+        sys.stdout.write("\n")
+    for problem in errors:
+        print(f"flagdesk: {problem}", file=sys.stderr)
+    return 1 if errors else 0
