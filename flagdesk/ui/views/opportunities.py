@@ -182,7 +182,7 @@ class OpportunitiesView(QWidget):
             self.kind_combo.addItem(_label(kind.value).capitalize(), kind.value)
         self.stale_check = QCheckBox("Show ones no longer found")
         self.analyse_button = QPushButton("&Analyse register")
-        self.analyse_button.setToolTip("Find aggregation, reuse and rationalisation opportunities again (F5)")
+        self.analyse_button.setToolTip("Find aggregation, reuse and rationalisation opportunities again (Ctrl+Shift+A)")
         self.pack_button = QPushButton("Create commissioning &pack…")
         self.pack_button.setEnabled(False)
         self.count_label = QLabel()
@@ -217,7 +217,7 @@ class OpportunitiesView(QWidget):
         self.table.selectionModel().selectionChanged.connect(self._selection_changed)
         self.detail.status_requested.connect(self.change_status)
         self.detail.saving_requested.connect(self.record_saving)
-        QShortcut(QKeySequence(Qt.Key.Key_F5), self, self.analyse)
+        QShortcut(QKeySequence("Ctrl+Shift+A"), self, self.analyse)  # F5 is the window's Refresh
 
     # --- loading ---------------------------------------------------------------------------------
 
