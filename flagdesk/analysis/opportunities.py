@@ -1,13 +1,17 @@
 """Find where partners could commission together: aggregation, reuse and rationalisation.
 
 Pure functions over plain `ContractRecord`s (no SQL, no Qt). Everything is grouped by *need* and
-sorted, never compared pair by pair, so 100,000 contracts take well under a second. Results are
-deterministic whatever the input order: ties are broken by partner, reference and id.
+sorted, never compared pair by pair, and each contract's facts are worked out once, so 100,000
+contracts take about a second. Results are deterministic whatever the input order: ties are
+broken by partner, reference and id.
 
 A contract's *need* is the group (first three digits) of its first CPV code, or failing that its
 normalised category label; a contract with neither is left out of need-based analysis. Each
 contract has an *alignment interval* from its current end to its maximum end with extensions:
-it can be replaced on any date in that interval without early termination or a gap.
+it can be replaced on any date in that interval without early termination or a gap. A contract
+published with a start (award) date but no end is given an assumed end (`assumed_term_years`
+after its start; never for one-off construction works), and every sentence that relies on it
+says so.
 """
 
 from __future__ import annotations
@@ -46,6 +50,7 @@ _ID_PREFIX = {
 _VEHICLE_TYPES = {ContractType.FRAMEWORK_AGREEMENT.value, ContractType.DPS.value}
 _ENDED = {ContractStatus.EXPIRED.value, ContractStatus.TERMINATED.value}
 _EVIDENCE_LIST_LIMIT = 12  # a board pack lists a dozen contracts, then counts the rest
+_SMALL_CONTRACT_PENCE = 2_500_000  # under £25k a year: the costliest to manage one by one
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,8 +94,7 @@ class Finding:
             "combined_annual_value_pence": self.combined_annual_value_pence,
             "proposed_start": self.proposed_start.isoformat() if self.proposed_start else None,
             "estimated_saving_pence": self.estimated_saving_pence,
-            "saving": self.saving.to_json(),
-            "assumptions": self.saving.assumptions,
+            "assumptions": self.saving.to_json(),
             "evidence": list(self.evidence),
             "score": self.score,
         }
@@ -128,16 +132,6 @@ def vehicle_need_keys(c: ContractRecord) -> set[str]:
     return keys | {primary} if primary else keys
 
 
-def members_label(need: str | None, members: Iterable[ContractRecord]) -> str:
-    """The need's label in the words the contracts use: their CPV code or category when they agree."""
-    members = list(members)
-    if need and need.startswith("cat:"):
-        return min((c.category or "").strip() for c in members) or need_label(need)
-    codes = {c.cpv[0] if c.cpv else None for c in members}
-    code = codes.pop() if len(codes) == 1 else None
-    return f"{cpv.vocabulary().get(code, code)} (CPV {code})" if code else need_label(need)
-
-
 def need_label(key: str | None) -> str:
     if key is None:
         return "Unclassified"
@@ -146,6 +140,16 @@ def need_label(key: str | None) -> str:
         label = cpv.group_label(value)
         return f"{label} (CPV {value})" if label else f"CPV group {value}"
     return value[:1].upper() + value[1:]
+
+
+def members_label(need: str | None, members: Iterable[ContractRecord]) -> str:
+    """The need's label in the words the contracts use: their CPV code or category when they agree."""
+    members = list(members)
+    if need and need.startswith("cat:"):
+        return min((c.category or "").strip() for c in members) or need_label(need)
+    codes = {c.cpv[0] if c.cpv else None for c in members}
+    code = codes.pop() if len(codes) == 1 else None
+    return f"{cpv.vocabulary().get(code, code)} (CPV {code})" if code else need_label(need)
 
 
 def annual_value(c: ContractRecord) -> int:
@@ -201,8 +205,45 @@ def months_between(a: date, b: date) -> int:
     return round((b - a).days / 30.4375)
 
 
-def _order(c: ContractRecord) -> tuple[Any, ...]:
-    return (c.partner, c.reference, c.id)
+def _plus_months(d: date, months: int) -> date:
+    """add_months that saturates at the last representable date (placeholder dates like 9999)."""
+    try:
+        return add_months(d, months)
+    except (ValueError, OverflowError):
+        return date.max
+
+
+def _day_after(d: date) -> date:
+    return d if d == date.max else d + timedelta(days=1)
+
+
+@dataclass(frozen=True, slots=True)
+class Fact:
+    """What analysis needs to know about one contract, worked out once."""
+
+    c: ContractRecord
+    need: str | None
+    lo: date | None  # current end (or assumed end)
+    hi: date | None  # maximum end with extensions (or assumed end)
+    annual: int
+    order: tuple[str, str, int]  # tie-break: partner, reference, id
+    assumed_end: bool = False
+
+
+def fact_of(c: ContractRecord, assumed_term_years: int = 0) -> Fact:
+    end, longest, assumed = c.end_date, c.max_end_date, False
+    # Inlined earliest_end/latest_end: this runs once per contract, 100,000 times.
+    lo = end or longest
+    hi = end if longest is None else (longest if end is None or longest > end else end)
+    if lo is None and c.start_date is not None and assumed_term_years > 0 and not _is_works(c):
+        lo = hi = _plus_months(c.start_date, 12 * assumed_term_years) - timedelta(days=1)
+        assumed = True
+    return Fact(c, need_key(c), lo, hi, annual_value(c), (c.partner, c.reference, c.id), assumed)
+
+
+def _is_works(c: ContractRecord) -> bool:
+    """Construction works (CPV division 45) are one-off projects: guessing their renewal is meaningless."""
+    return bool(c.cpv) and c.cpv[0].startswith("45")
 
 
 def _describe(c: ContractRecord) -> str:
@@ -211,15 +252,16 @@ def _describe(c: ContractRecord) -> str:
     return f"{c.partner}'s contract {c.reference or '#' + str(c.id)}{title}{supplier}"
 
 
-def _contract_line(c: ContractRecord) -> str:
-    return f"{_describe(c)} {_end_phrase(c)}; about {format_pence(annual_value(c))} a year."
+def _contract_line(f: Fact) -> str:
+    return f"{_describe(f.c)} {_end_phrase(f)}; about {format_pence(f.annual)} a year."
 
 
-def _end_phrase(c: ContractRecord) -> str:
-    end, longest = earliest_end(c), latest_end(c)
-    phrase = f"ends {fmt_date(end)}"
-    if longest and end and longest > end:
-        phrase += f" (extendable to {fmt_date(longest)})"
+def _end_phrase(f: Fact) -> str:
+    if f.assumed_end:
+        return f"has no published end date (awarded {fmt_date(f.c.start_date)}; assumed to end {fmt_date(f.lo)})"
+    phrase = f"ends {fmt_date(f.lo)}"
+    if f.hi and f.lo and f.hi > f.lo:
+        phrase += f" (extendable to {fmt_date(f.hi)})"
     return phrase
 
 
@@ -239,6 +281,16 @@ class _Steps:
             self.progress(min(1.0, max(0.0, fraction)))
 
 
+def _iterate(groups: dict[Any, Any], steps: _Steps | None, span: tuple[float, float]) -> Iterable[Any]:
+    """Groups in a fixed order, reporting progress through `span` and checking for cancellation."""
+    keys = sorted(groups, key=str)
+    lo, hi = span
+    for i, key in enumerate(keys):
+        if steps is not None and i % 64 == 0:
+            steps.at(lo + (hi - lo) * i / max(1, len(keys)))
+        yield key, groups[key]
+
+
 # --- the whole analysis ------------------------------------------------------------------------
 
 
@@ -254,142 +306,39 @@ def analyse(
     a = assumptions or Assumptions()
     steps = _Steps(progress, cancel)
     steps.at(0.0)
-    live = [c for c in contracts if is_live(c, as_of)]
-    found = find_aggregations(live, a, steps=steps, span=(0.0, 0.5))
-    found += find_reuse(live, a, as_of=as_of, steps=steps, span=(0.5, 0.75))
-    found += find_rationalisations(live, a, steps=steps, span=(0.75, 1.0))
+    term = int(a["assumed_term_years"])
+    facts = [fact_of(c, term) for c in contracts]
+    live = [f for f in facts if f.c.status not in _ENDED and (as_of is None or f.hi is None or f.hi >= as_of)]
+    # Sorted once, so every group built from it is in end-date order and no group sorts itself.
+    live.sort(key=_by_end)
+    steps.at(0.1)
+    # The finders below rely on `live` being in this order (see _by_end).
+    found = _find_aggregations(live, a, steps=steps, span=(0.1, 0.5))
+    found += _find_reuse(live, a, as_of=as_of, all_facts=facts, steps=steps, span=(0.5, 0.7))
+    found += _find_rationalisations(live, a, steps=steps, span=(0.7, 1.0))
     steps.at(1.0)
     return sorted(found, key=lambda f: (-f.score, f.id))
 
 
-def _groups(contracts: Iterable[ContractRecord]) -> dict[str, list[ContractRecord]]:
-    by_need: dict[str, list[ContractRecord]] = defaultdict(list)
-    for c in contracts:
-        key = need_key(c)
-        if key is not None:
-            by_need[key].append(c)
+def _by_end(f: Fact) -> tuple[Any, ...]:
+    return (f.lo or date.max, f.hi or date.max, f.order)
+
+
+def _groups(facts: Iterable[Fact]) -> dict[str, list[Fact]]:
+    by_need: dict[str, list[Fact]] = defaultdict(list)
+    for f in facts:
+        if f.need is not None:
+            by_need[f.need].append(f)
     return by_need
 
 
-def _iterate(groups: dict[Any, Any], steps: _Steps | None, span: tuple[float, float]) -> Iterable[Any]:
-    """Groups in a fixed order, reporting progress through `span` and checking for cancellation."""
-    keys = sorted(groups, key=str)
-    lo, hi = span
-    for i, key in enumerate(keys):
-        if steps is not None and i % 64 == 0:
-            steps.at(lo + (hi - lo) * i / max(1, len(keys)))
-        yield key, groups[key]
-
-
-# --- aggregation -------------------------------------------------------------------------------
-
-
-def find_aggregations(
-    contracts: Sequence[ContractRecord],
-    a: Assumptions,
-    *,
-    steps: _Steps | None = None,
-    span: tuple[float, float] = (0.0, 1.0),
-) -> list[Finding]:
-    window = int(a["window_months"])
-    eligible = (c for c in contracts if not is_agreement(c) and earliest_end(c) is not None)
-    found = []
-    for need, members in _iterate(_groups(eligible), steps, span):
-        for cluster in aligned_clusters(members, window):
-            found.append(_aggregation(need, cluster, window, a))
-    return found
-
-
-def aligned_clusters(contracts: Sequence[ContractRecord], window_months: int) -> list[list[ContractRecord]]:
-    """Disjoint sets of contracts, of two or more partners, that one procurement could replace.
-
-    A set fits when some window of `window_months` touches every member's alignment interval,
-    i.e. latest current end - earliest maximum end <= window. Sweep in order of current end,
-    keeping a heap of maximum ends: members whose maximum end is too early for the newcomer
-    leave the set (they cannot align with anything later either). When the newcomer does not
-    fit a set that already spans two partners, that set is an opportunity and a new one starts.
-    """
-    items = sorted(contracts, key=lambda c: (earliest_end(c), latest_end(c), *_order(c)))
-    clusters: list[list[ContractRecord]] = []
-    members: dict[int, ContractRecord] = {}
-    heap: list[tuple[date, int]] = []  # (latest end + window, position) of current members
-    partners: Counter[int] = Counter()
-    for pos, c in enumerate(items):
-        lo = earliest_end(c)
-        assert lo is not None  # callers pass dated contracts only
-        if heap and heap[0][0] < lo:
-            if len(partners) >= 2:
-                clusters.append(list(members.values()))
-                members, heap, partners = {}, [], Counter()
-            else:
-                while heap and heap[0][0] < lo:
-                    _, gone = heapq.heappop(heap)
-                    p = members.pop(gone).partner_id
-                    partners[p] -= 1
-                    if not partners[p]:
-                        del partners[p]
-        members[pos] = c
-        heapq.heappush(heap, (_plus_months(latest_end(c) or lo, window_months), pos))
-        partners[c.partner_id] += 1
-    if len(partners) >= 2:
-        clusters.append(list(members.values()))
-    return clusters
-
-
-def _plus_months(d: date, months: int) -> date:
-    """add_months that saturates at the last representable date (placeholder dates like 9999)."""
-    try:
-        return add_months(d, months)
-    except (ValueError, OverflowError):
-        return date.max
-
-
-def _day_after(d: date) -> date:
-    return d if d == date.max else d + timedelta(days=1)
-
-
-def joint_start(contracts: Iterable[ContractRecord]) -> tuple[date | None, bool]:
-    """Proposed start of the replacement, and whether every contract can run up to it.
-
-    If the latest current end is no later than the earliest maximum end, every contract can be
-    extended to the day after the latest current end. Otherwise the replacement starts the day
-    after the earliest maximum end, and later contracts join it as they end.
-    """
-    dated = [c for c in contracts if earliest_end(c) is not None]
-    if not dated:
-        return None, False
-    latest_current = max(earliest_end(c) for c in dated)  # type: ignore[type-var]
-    earliest_max = min(latest_end(c) for c in dated)  # type: ignore[type-var]
-    if latest_current <= earliest_max:
-        return _day_after(latest_current), True
-    return _day_after(earliest_max), False
-
-
-def _partner_values(contracts: Iterable[ContractRecord]) -> tuple[dict[int, int], dict[int, str]]:
+def _partner_values(facts: Iterable[Fact]) -> tuple[dict[int, int], dict[int, str]]:
     values: dict[int, int] = defaultdict(int)
     names: dict[int, str] = {}
-    for c in contracts:
-        values[c.partner_id] += annual_value(c)
-        names[c.partner_id] = c.partner
+    for f in facts:
+        values[f.c.partner_id] += f.annual
+        names[f.c.partner_id] = f.c.partner
     return dict(values), names
-
-
-def _lead(values: dict[int, int], names: dict[int, str]) -> int:
-    """The partner with the largest annual value leads; ties go to the first name."""
-    return min(values, key=lambda p: (-values[p], names[p], p))
-
-
-def _common_supplier(contracts: Sequence[ContractRecord]) -> tuple[str | None, int]:
-    counts: Counter[Any] = Counter()
-    names: dict[Any, str] = {}
-    for c in contracts:
-        for key, name in set(supplier_keys(c)):
-            counts[key] += 1
-            names.setdefault(key, name)
-    if not counts:
-        return None, 0
-    key = min(counts, key=lambda k: (-counts[k], names[k].lower()))
-    return names[key], counts[key]
 
 
 def _value_points(annual_pence: int) -> float:
@@ -398,14 +347,127 @@ def _value_points(annual_pence: int) -> float:
     return 0.0 if pounds <= 1000 else min(1.0, math.log10(pounds / 1000) / 4)
 
 
-def _aggregation(need: str, cluster: list[ContractRecord], window: int, a: Assumptions) -> Finding:
-    cluster = sorted(cluster, key=lambda c: (earliest_end(c), *_order(c)))
+def _listed(facts: Sequence[Fact]) -> list[str]:
+    lines = [_contract_line(f) for f in facts[:_EVIDENCE_LIST_LIMIT]]
+    if len(facts) > _EVIDENCE_LIST_LIMIT:
+        lines.append(f"... and {len(facts) - _EVIDENCE_LIST_LIMIT} more contracts (see the contract list).")
+    return lines
+
+
+def _assumed_note(facts: Sequence[Fact], a: Assumptions) -> list[str]:
+    assumed = sum(1 for f in facts if f.assumed_end)
+    if not assumed:
+        return []
+    return [
+        f"{assumed} of these contracts publish no end date; each is assumed to run "
+        f"{a['assumed_term_years']:g} years from its award (assumption assumed_term_years): check before acting."
+    ]
+
+
+# --- aggregation -------------------------------------------------------------------------------
+
+
+def _find_aggregations(
+    facts: Sequence[Fact],
+    a: Assumptions,
+    *,
+    steps: _Steps | None = None,
+    span: tuple[float, float] = (0.0, 1.0),
+) -> list[Finding]:
+    window = int(a["window_months"])
+    eligible = (f for f in facts if not is_agreement(f.c) and f.lo is not None)
+    found = []
+    for need, members in _iterate(_groups(eligible), steps, span):
+        for cluster in _aligned(members, window):
+            found.append(_aggregation(need, cluster, window, a))
+    return found
+
+
+def aligned_clusters(contracts: Sequence[ContractRecord], window_months: int) -> list[list[ContractRecord]]:
+    """The aggregation sweep over plain records (see `_aligned`); undated contracts are ignored."""
+    facts = sorted((f for f in map(fact_of, contracts) if f.lo is not None), key=_by_end)
+    return [[f.c for f in cluster] for cluster in _aligned(facts, window_months)]
+
+
+def _aligned(items: Sequence[Fact], window_months: int) -> list[list[Fact]]:
+    """Disjoint sets of contracts, of two or more partners, that one procurement could replace.
+
+    A set fits when some window of `window_months` touches every member's alignment interval,
+    i.e. latest current end - earliest maximum end <= window. Sweep in order of current end,
+    keeping a heap of maximum ends: members whose maximum end is too early for the newcomer
+    leave the set (they cannot align with anything later either). When the newcomer does not
+    fit a set that already spans two partners, that set is an opportunity and a new one starts.
+    `items` must be dated and in `_by_end` order.
+    """
+    clusters: list[list[Fact]] = []
+    members: dict[int, Fact] = {}
+    heap: list[tuple[date, int]] = []  # (maximum end + window, position) of current members
+    partners: Counter[int] = Counter()
+    for pos, f in enumerate(items):
+        lo = f.lo
+        assert lo is not None  # callers pass dated contracts only
+        if heap and heap[0][0] < lo:
+            if len(partners) >= 2:
+                clusters.append(list(members.values()))
+                members, heap, partners = {}, [], Counter()
+            else:
+                while heap and heap[0][0] < lo:
+                    _, gone = heapq.heappop(heap)
+                    p = members.pop(gone).c.partner_id
+                    partners[p] -= 1
+                    if not partners[p]:
+                        del partners[p]
+        members[pos] = f
+        heapq.heappush(heap, (_plus_months(f.hi or lo, window_months), pos))
+        partners[f.c.partner_id] += 1
+    if len(partners) >= 2:
+        clusters.append(list(members.values()))
+    return clusters
+
+
+def joint_start(facts: Iterable[Fact]) -> tuple[date | None, bool]:
+    """Proposed start of the replacement, and whether every contract can run up to it.
+
+    If the latest current end is no later than the earliest maximum end, every contract can be
+    extended to the day after the latest current end. Otherwise the replacement starts the day
+    after the earliest maximum end, and later contracts join it as they end.
+    """
+    dated = [f for f in facts if f.lo is not None and f.hi is not None]
+    if not dated:
+        return None, False
+    latest_current = max(f.lo for f in dated)  # type: ignore[type-var]
+    earliest_max = min(f.hi for f in dated)  # type: ignore[type-var]
+    if latest_current <= earliest_max:
+        return _day_after(latest_current), True
+    return _day_after(earliest_max), False
+
+
+def _lead(values: dict[int, int], names: dict[int, str]) -> int:
+    """The partner with the largest annual value leads; ties go to the first name."""
+    return min(values, key=lambda p: (-values[p], names[p], p))
+
+
+def _common_supplier(facts: Sequence[Fact]) -> tuple[str | None, int]:
+    counts: Counter[Any] = Counter()
+    names: dict[Any, str] = {}
+    for f in facts:
+        for key, name in set(supplier_keys(f.c)):
+            counts[key] += 1
+            names.setdefault(key, name)
+    if not counts:
+        return None, 0
+    key = min(counts, key=lambda k: (-counts[k], names[k].lower()))
+    return names[key], counts[key]
+
+
+def _aggregation(need: str, cluster: list[Fact], window: int, a: Assumptions) -> Finding:
     values, names = _partner_values(cluster)
     lead = _lead(values, names)
     combined = sum(values.values())
     start, all_roll_on = joint_start(cluster)
-    first, last = earliest_end(cluster[0]), max(earliest_end(c) for c in cluster)  # type: ignore[type-var]
-    spread = max(0, months_between(min(latest_end(c) for c in cluster), last))  # type: ignore[type-var,arg-type]
+    first, last = cluster[0].lo, max(f.lo for f in cluster)  # type: ignore[type-var]
+    assert first is not None and last is not None
+    spread = max(0, months_between(min(f.hi for f in cluster), last))  # type: ignore[type-var,arg-type]
     supplier, shared = _common_supplier(cluster)
     overlap = shared / len(cluster) if shared >= 2 else 0.0
     score = (
@@ -414,13 +476,14 @@ def _aggregation(need: str, cluster: list[ContractRecord], window: int, a: Assum
         + 20 * (1 - spread / window if window else 1.0)
         + 15 * overlap
     )
-    label = members_label(need, cluster)
+    label = members_label(need, (f.c for f in cluster))
     evidence = [
         f"{len(values)} partners hold {len(cluster)} contracts for {label} whose current ends run from "
-        f"{fmt_date(first)} to {fmt_date(last)} ({months_between(first, last)} months apart; "  # type: ignore[arg-type]
+        f"{fmt_date(first)} to {fmt_date(last)} ({months_between(first, last)} months apart; "
         f"window {window} months)."
     ]
-    evidence += _listed(cluster, _contract_line)
+    evidence += _listed(cluster)
+    evidence += _assumed_note(cluster, a)
     if overlap:
         evidence.append(f"{supplier} supplies {shared} of the {len(cluster)} contracts.")
     else:
@@ -430,7 +493,7 @@ def _aggregation(need: str, cluster: list[ContractRecord], window: int, a: Assum
         f"Lead partner: {names[lead]}, with the largest annual value ({format_pence(values[lead])} of "
         f"{format_pence(combined)})."
     )
-    ids = [c.id for c in cluster]
+    ids = [f.c.id for f in cluster]
     return Finding(
         id=opportunity_id(OpportunityKind.AGGREGATION, ids),
         kind=OpportunityKind.AGGREGATION,
@@ -462,74 +525,71 @@ def _start_sentence(start: date | None, all_roll_on: bool) -> str:
     )
 
 
-def _listed(contracts: Sequence[ContractRecord], sentence: Callable[[ContractRecord], str]) -> list[str]:
-    lines = [sentence(c) for c in contracts[:_EVIDENCE_LIST_LIMIT]]
-    if len(contracts) > _EVIDENCE_LIST_LIMIT:
-        lines.append(f"... and {len(contracts) - _EVIDENCE_LIST_LIMIT} more contracts (see the contract list).")
-    return lines
-
-
 # --- reuse -------------------------------------------------------------------------------------
 
 
 @dataclass(slots=True)
 class _Vehicle:
-    contract: ContractRecord
+    fact: Fact
     end: date
     headroom: int | None  # pence left under the ceiling after call-offs; None = no ceiling published
+    rank: tuple[Any, ...]  # runs longest first, then partner, reference, id
 
 
-def find_reuse(
-    contracts: Sequence[ContractRecord],
+_AdmissionIndex = dict[Any, list[_Vehicle]]  # ("any",) | ("kind", k) | ("named", pid) -> best first
+
+
+def _find_reuse(
+    facts: Sequence[Fact],
     a: Assumptions,
     *,
     as_of: date | None = None,
+    all_facts: Sequence[Fact] | None = None,
     steps: _Steps | None = None,
     span: tuple[float, float] = (0.0, 1.0),
 ) -> list[Finding]:
-    """Contracts ending soon that another partner's contract or framework could serve instead."""
+    """Live contracts ending soon that another partner's live contract or framework could serve.
+
+    `all_facts` (default: `facts`) are the contracts whose call-offs count against a framework's
+    ceiling, ended ones included.
+    """
     horizon = _plus_months(as_of, int(a["reuse_horizon_months"])) if as_of else None
-    index = _vehicle_index(contracts)
+    index = _vehicle_index(facts, all_facts if all_facts is not None else facts)
     if not index:
         return []
-    matches: dict[tuple[int, int], list[ContractRecord]] = defaultdict(list)
+    matches: dict[tuple[int, int], list[Fact]] = defaultdict(list)
     vehicles: dict[int, _Vehicle] = {}
-    for need, members in _iterate(_groups(c for c in contracts if not is_agreement(c)), steps, span):
+    for need, members in _iterate(_groups(f for f in facts if not is_agreement(f.c)), steps, span):
         by_admission = index.get(need)
         if by_admission is None:
             continue
-        for c in members:
-            end = earliest_end(c)
-            if end is None or (horizon is not None and end > horizon):
+        for f in members:
+            if f.lo is None or (horizon is not None and f.lo > horizon):
                 continue
-            v = _best_vehicle(c, end, by_admission)
+            v = _best_vehicle(f, by_admission)
             if v is not None:
-                vehicles[v.contract.id] = v
-                matches[(v.contract.id, c.partner_id)].append(c)
-    return [_reuse(vehicles[vid], cs, a) for (vid, _), cs in sorted(matches.items())]
+                vehicles[v.fact.c.id] = v
+                matches[(v.fact.c.id, f.c.partner_id)].append(f)
+    return [_reuse(vehicles[vid], fs, a) for (vid, _), fs in sorted(matches.items())]
 
 
-_AdmissionIndex = dict[Any, list[_Vehicle]]  # ("any",) | ("kind", k) | ("named", pid) -> by end desc
-
-
-def _vehicle_index(contracts: Sequence[ContractRecord]) -> dict[str, _AdmissionIndex]:
+def _vehicle_index(facts: Sequence[Fact], all_facts: Sequence[Fact]) -> dict[str, _AdmissionIndex]:
     consumed: dict[int, int] = defaultdict(int)
-    for c in contracts:
-        if c.parent_framework_id is not None:
-            consumed[c.parent_framework_id] += max(0, c.total_value_pence or annual_value(c))
+    for f in all_facts:
+        if f.c.parent_framework_id is not None:
+            consumed[f.c.parent_framework_id] += max(0, f.c.total_value_pence or f.annual)
     index: dict[str, _AdmissionIndex] = defaultdict(lambda: defaultdict(list))
-    for c in contracts:
-        end = latest_end(c)
-        if not is_vehicle(c) or end is None:
-            continue
-        headroom = None if c.total_value_pence is None else c.total_value_pence - consumed[c.id]
-        v = _Vehicle(c, end, headroom)
-        for need in vehicle_need_keys(c):
-            for key in _admission_keys(c):
+    for f in facts:
+        if not is_vehicle(f.c) or f.hi is None or f.assumed_end:
+            continue  # a vehicle's end must be published: nobody calls off from a guess
+        total = f.c.total_value_pence
+        v = _Vehicle(f, f.hi, None if total is None else total - consumed[f.c.id], (-f.hi.toordinal(), *f.order))
+        for need in vehicle_need_keys(f.c):
+            for key in _admission_keys(f.c):
                 index[need][key].append(v)
     for by_admission in index.values():
         for vs in by_admission.values():
-            vs.sort(key=_vehicle_rank)
+            vs.sort(key=lambda v: v.rank)
     return index
 
 
@@ -543,54 +603,41 @@ def _admission_keys(c: ContractRecord) -> list[tuple[Any, ...]]:
     return []
 
 
-def _best_vehicle(c: ContractRecord, needed_from: date, by_admission: _AdmissionIndex) -> _Vehicle | None:
-    """The admitting vehicle that runs longest past the date `c` ends, with room for its value."""
-    need_value = annual_value(c)
+def _best_vehicle(f: Fact, by_admission: _AdmissionIndex) -> _Vehicle | None:
+    """The admitting vehicle that runs longest past the date `f` ends, with room for its value."""
     best: _Vehicle | None = None
-    for key in (("any",), ("kind", c.partner_kind), ("named", c.partner_id)):
+    for key in (("any",), ("kind", f.c.partner_kind), ("named", f.c.partner_id)):
         for v in by_admission.get(key, ()):
-            if v.end <= needed_from:
+            if v.end <= f.lo:  # type: ignore[operator]
                 break  # sorted by end, latest first: nothing further runs long enough
-            if _serves(v, c, need_value):
-                if best is None or _vehicle_rank(v) < _vehicle_rank(best):
+            if _serves(v, f):
+                if best is None or v.rank < best.rank:
                     best = v
                 break
     return best
 
 
-def _vehicle_rank(v: _Vehicle) -> tuple[Any, ...]:
-    return (-v.end.toordinal(), *_order(v.contract))
-
-
-def _serves(v: _Vehicle, c: ContractRecord, need_value: int) -> bool:
+def _serves(v: _Vehicle, f: Fact) -> bool:
     return (
-        v.contract.partner_id != c.partner_id
-        and c.parent_framework_id != v.contract.id
-        and (v.headroom is None or v.headroom >= need_value)
+        v.fact.c.partner_id != f.c.partner_id
+        and f.c.parent_framework_id != v.fact.c.id
+        and (v.headroom is None or v.headroom >= f.annual)
     )
 
 
-def _reuse(v: _Vehicle, expiring: list[ContractRecord], a: Assumptions) -> Finding:
-    expiring = sorted(expiring, key=lambda c: (earliest_end(c), *_order(c)))
-    vc = v.contract
-    partner = expiring[0].partner
-    combined = sum(annual_value(c) for c in expiring)
-    first_end = earliest_end(expiring[0])
-    assert first_end is not None
-    need = need_key(expiring[0])
-    label = need_label(need)
+def _reuse(v: _Vehicle, expiring: list[Fact], a: Assumptions) -> Finding:
+    vc, first = v.fact.c, expiring[0]
+    combined = sum(f.annual for f in expiring)
+    assert first.lo is not None
+    label = need_label(first.need)
     what = "framework" if is_agreement(vc) else "contract"
     ref = vc.reference or f"#{vc.id}"
-    rights = _rights_phrase(vc)
     evidence = [
-        f"{vc.partner}'s {what} {ref} '{vc.title}' covers {label}, {rights}, and runs to {fmt_date(v.end)}.",
+        f"{vc.partner}'s {what} {ref} '{vc.title}' covers {label}, {_rights_phrase(vc)}, "
+        f"and runs to {fmt_date(v.end)}.",
     ]
-    evidence += _listed(
-        expiring,
-        lambda c: (
-            f"{_describe(c)} {_end_phrase(c)}, before the {what} ends; about {format_pence(annual_value(c))} a year."
-        ),
-    )
+    evidence += [line[:-1] + f", before the {what} ends." for line in _listed(expiring)]
+    evidence += _assumed_note(expiring, a)
     if v.headroom is None:
         evidence.append(f"The {what} has no published ceiling: check its value headroom before calling off.")
     else:
@@ -598,21 +645,21 @@ def _reuse(v: _Vehicle, expiring: list[ContractRecord], a: Assumptions) -> Findi
             f"Value headroom: {format_pence(v.headroom)} of the {format_pence(vc.total_value_pence)} ceiling "
             f"remains after existing call-offs, against about {format_pence(combined)} a year needed."
         )
-    start = _day_after(first_end)
+    start = _day_after(first.lo)
     evidence.append(f"Proposed call-off start {fmt_date(start)}, instead of a new tender.")
-    margin = months_between(first_end, v.end)
+    margin = months_between(first.lo, v.end)
     headroom_points = 1.0 if v.headroom is None or combined == 0 else min(1.0, v.headroom / (combined * 3))
     score = 50 * _value_points(combined) + 30 * min(1.0, margin / 24) + 20 * headroom_points
-    ids = [c.id for c in expiring] + [vc.id]
+    ids = [f.c.id for f in expiring] + [vc.id]
     return Finding(
         id=opportunity_id(OpportunityKind.REUSE, ids),
         kind=OpportunityKind.REUSE,
-        title=f"Call off from {vc.partner}'s {what} {ref} for {partner}'s {label}",
-        need=need,
+        title=f"Call off from {vc.partner}'s {what} {ref} for {first.c.partner}'s {label}",
+        need=first.need,
         need_label=label,
         contract_ids=tuple(sorted(ids)),
-        partners=tuple(sorted({partner, vc.partner})),
-        partner_ids=tuple(sorted({expiring[0].partner_id, vc.partner_id})),
+        partners=tuple(sorted({first.c.partner, vc.partner})),
+        partner_ids=tuple(sorted({first.c.partner_id, vc.partner_id})),
         lead_partner_id=vc.partner_id,
         lead_partner=vc.partner,
         combined_annual_value_pence=combined,
@@ -622,7 +669,7 @@ def _reuse(v: _Vehicle, expiring: list[ContractRecord], a: Assumptions) -> Findi
         saving=estimate_saving(OpportunityKind.REUSE, combined, len(expiring), a),
         vehicle_id=vc.id,
         # The saving falls to the partner that calls off, not to the framework's owner.
-        partner_annual_pence={expiring[0].partner_id: combined},
+        partner_annual_pence={first.c.partner_id: combined},
     )
 
 
@@ -637,8 +684,8 @@ def _rights_phrase(c: ContractRecord) -> str:
 # --- rationalisation ---------------------------------------------------------------------------
 
 
-def find_rationalisations(
-    contracts: Sequence[ContractRecord],
+def _find_rationalisations(
+    facts: Sequence[Fact],
     a: Assumptions,
     *,
     steps: _Steps | None = None,
@@ -646,17 +693,16 @@ def find_rationalisations(
 ) -> list[Finding]:
     """One partner holding several live contracts for one need, or with one supplier."""
     minimum = int(a["rationalisation_min_contracts"])
-    groups: dict[tuple[Any, ...], list[ContractRecord]] = defaultdict(list)
+    groups: dict[tuple[Any, ...], list[Fact]] = defaultdict(list)
     supplier_names: dict[tuple[Any, ...], str] = {}
-    for c in contracts:
-        if is_agreement(c):
+    for f in facts:
+        if is_agreement(f.c):
             continue
-        need = need_key(c)
-        if need is not None:
-            groups[(c.partner_id, "need", need)].append(c)
-        for key, name in set(supplier_keys(c)):
-            group = (c.partner_id, "supplier", key)
-            groups[group].append(c)
+        if f.need is not None:
+            groups[(f.c.partner_id, "need", f.need)].append(f)
+        for key, name in set(supplier_keys(f.c)):
+            group = (f.c.partner_id, "supplier", key)
+            groups[group].append(f)
             supplier_names.setdefault(group, name)
     found: dict[str, Finding] = {}
     for group, members in _iterate(groups, steps, span):
@@ -669,29 +715,33 @@ def find_rationalisations(
     return list(found.values())
 
 
-def _rationalisation(
-    group: tuple[Any, ...], members: list[ContractRecord], supplier: str | None, a: Assumptions
-) -> Finding:
-    members = sorted(members, key=lambda c: (earliest_end(c) or date.max, *_order(c)))
-    partner, partner_id = members[0].partner, members[0].partner_id
-    combined = sum(annual_value(c) for c in members)
+def _rationalisation(group: tuple[Any, ...], members: list[Fact], supplier: str | None, a: Assumptions) -> Finding:
+    partner, partner_id = members[0].c.partner, members[0].c.partner_id
+    combined = sum(f.annual for f in members)
     start, all_roll_on = joint_start(members)
     _, by, key = group
     if by == "need":
-        need, what = key, f"for {members_label(key, members)}"
+        need, what = key, f"for {members_label(key, (f.c for f in members))}"
     else:
         need, what = _shared_need(members), f"with {supplier}"
-    evidence = [f"{partner} holds {len(members)} live contracts {what}, about {format_pence(combined)} a year."]
-    evidence += _listed(members, _contract_line)
+    undated = sum(1 for f in members if f.lo is None)
+    evidence = [
+        f"{partner} holds {len(members)} contracts {what} that are not recorded as ended"
+        + (f" ({undated} without any end date)" if undated else "")
+        + f", about {format_pence(combined)} a year."
+    ]
+    evidence += _listed(members)
+    evidence += _assumed_note(members, a)
     evidence.append(_start_sentence(start, all_roll_on))
-    score = 50 * _value_points(combined) + 30 * min(1.0, (len(members) - 2) / 8) + 20 * _small_share(members)
-    ids = [c.id for c in members]
+    small = sum(1 for f in members if f.annual < _SMALL_CONTRACT_PENCE) / len(members)
+    score = 50 * _value_points(combined) + 30 * min(1.0, (len(members) - 2) / 8) + 20 * small
+    ids = [f.c.id for f in members]
     return Finding(
         id=opportunity_id(OpportunityKind.RATIONALISATION, ids),
         kind=OpportunityKind.RATIONALISATION,
         title=f"Consolidate {partner}'s {len(members)} contracts {what}",
         need=need,
-        need_label=members_label(need, members),
+        need_label=members_label(need, (f.c for f in members)),
         contract_ids=tuple(sorted(ids)),
         partners=(partner,),
         partner_ids=(partner_id,),
@@ -706,14 +756,9 @@ def _rationalisation(
     )
 
 
-def _shared_need(members: Sequence[ContractRecord]) -> str | None:
-    needs = {need_key(c) for c in members}
+def _shared_need(members: Sequence[Fact]) -> str | None:
+    needs = {f.need for f in members}
     return needs.pop() if len(needs) == 1 else None
-
-
-def _small_share(members: Sequence[ContractRecord]) -> float:
-    """Share of contracts under £25k a year: many small contracts are the costliest to manage."""
-    return sum(1 for c in members if annual_value(c) < 2_500_000) / len(members)
 
 
 def _merge_reasons(first: Finding, second: Finding) -> Finding:

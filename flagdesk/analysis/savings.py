@@ -87,6 +87,17 @@ ASSUMPTIONS: tuple[Assumption, ...] = (
         whole=True,
     ),
     Assumption(
+        "assumed_term_years",
+        3.0,
+        "years",
+        "Term assumed for a contract published with an award or start date but no end date "
+        "(0 leaves such contracts out of date-based analysis; never applied to one-off construction works); "
+        "evidence always flags it.",
+        0,
+        50,
+        whole=True,
+    ),
+    Assumption(
         "reuse_horizon_months",
         24.0,
         "months",
