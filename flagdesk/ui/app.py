@@ -62,9 +62,11 @@ def run(db: str | None = None, screenshot_dir: str | None = None, as_json: bool 
 
         return run_screenshots(app, db, screenshot_dir, as_json=as_json)
     from flagdesk.ui.errors import install_excepthook
+    from flagdesk.ui.settings_dialog import saved_database
 
     install_excepthook()
-    window = start_window(db)
+    # An explicit --db or $FLAGDESK_DB wins over the register chosen in Settings.
+    window = start_window(db or os.environ.get("FLAGDESK_DB") or saved_database())
     # Warm the heavy imports in the background once the first paint is done, so later clicks don't wait.
     QTimer.singleShot(200, lambda: threading.Thread(target=_warm_imports, daemon=True).start())
     code = app.exec()
@@ -82,4 +84,4 @@ def _warm_imports() -> None:
 
 
 def main() -> int:
-    return run(os.environ.get("FLAGDESK_DB"))
+    return run()

@@ -24,6 +24,7 @@ from typing import Any
 from PySide6.QtCore import QObject, Qt, QTimer, Signal, Slot
 from PySide6.QtWidgets import QProgressDialog, QWidget
 
+import flagdesk.ui.qtcompat  # noqa: F401  (PySide6 6.12 emits leak references to True; see there)
 from flagdesk.errors import CancelledError, UserError
 
 PROGRESS_DELAY_MS = 600
