@@ -72,11 +72,11 @@ def partner_table(pack: PackData) -> PackTable:
 def contract_table(pack: PackData) -> PackTable:
     columns = (
         Column("Reference", TEXT, 22),
-        Column("Partner", TEXT, 33),
-        Column("Title", TEXT, 64),
-        Column("Supplier", TEXT, 36),
-        Column("Annual value", MONEY, 21),
-        Column("Total value", MONEY, 22),
+        Column("Partner", TEXT, 30),
+        Column("Title", TEXT, 76),
+        Column("Supplier", TEXT, 33),
+        Column("Annual value", MONEY, 20),
+        Column("Total value", MONEY, 21),
         Column("Start", DATE, 20),
         Column("End", DATE, 20),
         Column("Latest end", DATE, 20),

@@ -210,7 +210,7 @@ def update_specification(
     cleaned = _clean(changes)
     changed = {k: v for k, v in cleaned.items() if getattr(spec, k) != v}
     old = {k: getattr(spec, k) for k in changed}
-    _bump_version(session, spec, if_version, user, changed)
+    _bump_version(session, spec, if_version, user, changed or None)
     for name, value in changed.items():
         audit(session, user, "update", "specification", spec_id, name, old[name], value)
     session.expire_all()
@@ -222,7 +222,7 @@ def add_outcome(
 ) -> SpecificationRecord:
     """Append one outcome (a library template or the user's own) to a specification."""
     spec = _load(session, spec_id)
-    _bump_version(session, spec, if_version, user)
+    _bump_version(session, spec, if_version, user, {})
     row = _outcome_row(outcome, 1 + max((o.position for o in spec.outcomes), default=-1))
     row.specification_id = spec_id
     session.add(row)
@@ -257,7 +257,7 @@ def remove_outcome(
 ) -> SpecificationRecord:
     row = _load_outcome(session, outcome_id)
     spec = _load(session, row.specification_id)
-    _bump_version(session, spec, if_version, user)
+    _bump_version(session, spec, if_version, user, {})
     audit(session, user, "delete", "outcome", outcome_id, "statement", row.statement, None)
     session.delete(row)
     session.flush()
