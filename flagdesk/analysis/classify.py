@@ -107,9 +107,10 @@ def _idf(documents: Iterable[Iterable[str]]) -> dict[str, float]:
     return {t: math.log((1 + n) / (1 + c)) + 1.0 for t, c in df.items()}
 
 
-def _vector(words: Iterable[str], idf: dict[str, float]) -> dict[str, float]:
+def _vector(words: Iterable[str] | Counter[str], idf: dict[str, float]) -> dict[str, float]:
     """Unit-length TF-IDF vector (sublinear term frequency); unknown words are dropped."""
-    counts = Counter(w for w in words if w in idf)
+    counts = words if isinstance(words, Counter) else Counter(words)
+    counts = Counter({w: c for w, c in counts.items() if w in idf})
     vec = {t: (1.0 + math.log(c)) * idf[t] for t, c in counts.items()}
     norm = math.sqrt(sum(v * v for v in vec.values())) or 1.0
     return {t: v / norm for t, v in vec.items()}
@@ -141,6 +142,8 @@ class _VocabularyIndex:
     group_index: _InvertedIndex
     idf: dict[str, float]
     code_words: dict[str, frozenset[str]]  # canonical code -> its label's words
+    codes: list[str]
+    code_index: _InvertedIndex  # one document per code: its own label
 
 
 @cache
@@ -157,7 +160,9 @@ def _vocabulary_index() -> _VocabularyIndex:
     groups = sorted(words_by_group)
     idf = _idf(words_by_group[g] for g in groups)
     vectors = [_vector(words_by_group[g], idf) for g in groups]
-    return _VocabularyIndex(groups, _InvertedIndex(vectors), idf, code_words)
+    codes = sorted(code_words)
+    code_vectors = [_vector(code_words[c], idf) for c in codes]
+    return _VocabularyIndex(groups, _InvertedIndex(vectors), idf, code_words, codes, _InvertedIndex(code_vectors))
 
 
 @cache
@@ -188,29 +193,23 @@ def _category_words(category: str | None) -> tuple[list[str], str | None]:
 
 # --- the model --------------------------------------------------------------------------------
 
-_NEIGHBOURS = 8
+_NEIGHBOURS = 15
 # Relative weight of each kind of evidence in a group's score.
 _W_SIMILAR = 1.0
-_W_VOCABULARY = 1.5
+_W_VOCABULARY = 0.5
 _W_SUPPLIER = 1.0
 _W_CATEGORY = 0.8
 _W_CENTROID = 1.0
-_TITLE_REPEAT = 2
-_DESC_MAX = 10_000
+_W_LABELS = 1.0
 _TOP = 10  # groups kept from each similarity ranking
-_SIMILAR_FLOOR = 0.12  # neighbours less alike than this are noise
+_SIMILAR_FLOOR = 0.08  # neighbours less alike than this are noise
 
 
 def _contract_words(example: Example) -> list[str]:
     # The title says most about the need; description words dilute it, so the title counts twice.
     title = tokens(example.title)
     category, _ = _category_words(example.category)
-    return title * _TITLE_REPEAT + tokens(example.description)[:_DESC_MAX] + category
-
-
-def _title_words(example: Example) -> list[str]:
-    # Long descriptions name many things in passing; the CPV vocabulary is matched on the title.
-    return tokens(example.title) + _category_words(example.category)[0]
+    return title + title + tokens(example.description) + category
 
 
 @dataclass
@@ -219,21 +218,15 @@ class _Scores:
 
     group: dict[str, float] = field(default_factory=lambda: defaultdict(float))
     code: dict[str, float] = field(default_factory=lambda: defaultdict(float))
-    division: dict[str, float] = field(default_factory=lambda: defaultdict(float))
     evidence: dict[str, list[tuple[float, str]]] = field(default_factory=lambda: defaultdict(list))
-    weight: float = 0.0
 
     def add(self, weight: float, votes: dict[str, float], reasons: dict[str, list[str]] | None = None) -> None:
         """Add one kind of evidence: votes per code (or group), normalised so the kinds compare."""
         total = sum(votes.values())
         if total <= 0:
             return
-        self.weight += weight
         for key, vote in votes.items():
             share = weight * vote / total
-            if len(key) == 2:  # a division-level vote
-                self.division[key] += share
-                continue
             self.group[key[:3]] += share
             if len(key) > 3:
                 self.code[key] += share
@@ -265,11 +258,13 @@ class CpvClassifier:
         scores.add(_W_SIMILAR, *self._similar(example, words))
         scores.add(_W_VOCABULARY, *self._vocabulary(words))
         scores.add(_W_CENTROID, self._centroids(words))
+        scores.add(_W_LABELS, *self._labels(words))
         others = self._others(self._by_supplier, example.supplier_ids, example)
         scores.add(_W_SUPPLIER, *self._votes(others, "the supplier's"))
         if example.category:
             others = self._others(self._by_category, (example.category.strip().lower(),), example)
             scores.add(_W_CATEGORY, *self._votes(others, "the category's"))
+            _proclass_evidence(_category_words(example.category)[1], scores)
         return self._rank(words, scores, top)
 
     def _build_centroids(self, words: list[list[str]]) -> None:
@@ -279,15 +274,10 @@ class CpvClassifier:
                 docs[group].update(set(w))
         self._centroid_groups = sorted(docs)
         self._centroid_idf = _idf(docs[g] for g in self._centroid_groups)
-        self._centroid_index = _InvertedIndex([self._cvec(docs[g]) for g in self._centroid_groups])
-
-    def _cvec(self, counts: Counter[str]) -> dict[str, float]:
-        vec = {t: (1.0 + math.log(c)) * self._centroid_idf[t] for t, c in counts.items() if t in self._centroid_idf}
-        norm = math.sqrt(sum(v * v for v in vec.values())) or 1.0
-        return {t: v / norm for t, v in vec.items()}
+        self._centroid_index = _InvertedIndex([_vector(docs[g], self._centroid_idf) for g in self._centroid_groups])
 
     def _centroids(self, words: list[str]) -> dict[str, float]:
-        found = self._centroid_index.scores(self._cvec(Counter(words)))
+        found = self._centroid_index.scores(_vector(words, self._centroid_idf))
         return {self._centroid_groups[g]: sim for g, sim in sorted(found.items(), key=lambda kv: -kv[1])[:_TOP]}
 
     def _similar(self, example: Example, words: list[str]) -> tuple[dict[str, float], dict[str, list[str]]]:
@@ -312,9 +302,22 @@ class CpvClassifier:
         for g, sim in sorted(found.items(), key=lambda kv: -kv[1])[:_TOP]:
             group = vocab.groups[g]
             votes[group] = sim
-            matched = sorted(wordset & {w for c in _codes_in_group(group) for w in vocab.code_words[c]})
+            matched = sorted(wordset & _group_words(group))
             if matched:
                 reasons[group] = ["matched words: " + ", ".join(matched[:6])]
+        return votes, reasons
+
+    def _labels(self, words: list[str]) -> tuple[dict[str, float], dict[str, list[str]]]:
+        """Codes whose own label is most like the contract's words ("Refuse skips", "Tents")."""
+        vocab = self._vocab
+        found = vocab.code_index.scores(_vector(words, vocab.idf))
+        votes: dict[str, float] = {}
+        reasons: dict[str, list[str]] = {}
+        wordset = set(words)
+        for c, sim in sorted(found.items(), key=lambda kv: -kv[1])[:_TOP]:
+            code = vocab.codes[c]
+            votes[code] = sim * sim  # a near-exact label match should stand out
+            reasons[code] = ["label matches: " + ", ".join(sorted(wordset & vocab.code_words[code])[:6])]
         return votes, reasons
 
     def _others(self, table: dict, keys: Iterable, example: Example) -> set[int]:
@@ -328,7 +331,7 @@ class CpvClassifier:
 
     def _rank(self, words: list[str], scores: _Scores, top: int) -> list[Suggestion]:
         """The best group of each of the best divisions: diverse suggestions, each a different need."""
-        divisions: dict[str, float] = defaultdict(float, scores.division)
+        divisions: dict[str, float] = defaultdict(float)
         best_group: dict[str, tuple[float, str]] = {}
         for group, score in scores.group.items():
             divisions[group[:2]] += score
@@ -339,7 +342,7 @@ class CpvClassifier:
         ranked = sorted(divisions.items(), key=lambda kv: (-kv[1], kv[0]))[:top]
         out = []
         for division, score in ranked:
-            group = best_group.get(division, (0.0, division + "0"))[1]
+            group = best_group[division][1]
             code = self._best_code(group, words, scores)
             evidence = tuple(dict.fromkeys(why for _, why in sorted(scores.evidence[group], reverse=True)))[:5]
             out.append(Suggestion(code, cpv.vocabulary()[code], round(score / total, 3), evidence))
@@ -357,6 +360,24 @@ class CpvClassifier:
             key=lambda c: (sum(idf.get(w, 0) for w in self._vocab.code_words[c] & wordset), -len(c.rstrip("0"))),
         )
         return best if self._vocab.code_words[best] & wordset else _group_code(group)
+
+
+def _proclass_evidence(proclass: str | None, scores: _Scores) -> None:
+    """Name the ProClass category beside the groups whose labels share its words."""
+    if not proclass:
+        return
+    words = set(proclass_words()[proclass.lower()])
+    for group in list(scores.group):
+        shared = words & _group_words(group)
+        if shared:
+            why = f"ProClass category '{proclass}' shares: " + ", ".join(sorted(shared))
+            scores.evidence[group].append((1.0, why))
+
+
+@cache
+def _group_words(group: str) -> frozenset[str]:
+    vocab = _vocabulary_index()
+    return frozenset(w for c in _codes_in_group(group) for w in vocab.code_words[c])
 
 
 @cache

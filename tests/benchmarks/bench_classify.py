@@ -1,0 +1,115 @@
+"""Classification measured honestly on the 15 Lancashire councils, and its speed.
+
+Run: .venv/bin/python tests/benchmarks/bench_classify.py
+
+1. Leave one council out: for each council, a model learned from the other 14 councils' published
+   codes suggests codes for the council's notices with their codes hidden.
+2. Through the register: some councils imported with codes, the others without; `suggest_codes`
+   (the service behind `flagdesk classify`) classifies the latter; scored against what they published.
+3. Speed: classifying the whole register, against a named baseline run in the same process
+   (`all_pairs_knn`: every uncoded contract compared with every coded one in a Python loop).
+"""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path[:0] = [str(ROOT), str(ROOT / "tests" / "classify")]
+
+from lancashire import fill_register, load_councils, score  # noqa: E402
+
+from flagdesk.analysis.classify import CpvClassifier, Example, _contract_words, _idf, _vector  # noqa: E402
+from flagdesk.services.classification import load_examples, suggest_codes  # noqa: E402
+from flagdesk.store.engine import open_register  # noqa: E402
+
+
+def hide(e: Example) -> Example:
+    return Example(e.id, e.title, e.description, e.category, e.supplier_ids, (), e.partner)
+
+
+def leave_one_council_out() -> dict[str, float]:
+    councils = load_councils()
+    truth, suggested = {}, {}
+    for name, test in councils.items():
+        model = CpvClassifier(e for other, examples in councils.items() if other != name for e in examples)
+        for e in test:
+            truth[e.id] = e.cpv
+            suggested[e.id] = [s.cpv for s in model.suggest(hide(e))]
+    return score(truth, suggested)
+
+
+def through_register(hidden: set[str]) -> tuple[dict[str, float], int, float]:
+    with tempfile.TemporaryDirectory() as folder:
+        register = open_register(Path(folder) / "lancashire.sqlite")
+        with register.write() as session:
+            truth = fill_register(session, hidden=hidden)
+        started = time.perf_counter()
+        with register.session() as session:
+            results = suggest_codes(session)
+        elapsed = time.perf_counter() - started
+        register.dispose()
+    suggested = {r.contract_id: [s.cpv for s in r.suggestions] for r in results}
+    return score(truth, suggested), len(truth), elapsed
+
+
+def all_pairs_knn(coded: list[Example], uncoded: list[Example]) -> dict[int, str]:
+    """The slow way: cosine of every uncoded contract against every coded one, best neighbour's code."""
+    words = [_contract_words(e) for e in coded]
+    idf = _idf(words)
+    vectors = [_vector(w, idf) for w in words]
+    found = {}
+    for e in uncoded:
+        q = _vector(_contract_words(e), idf)
+        best = max(range(len(coded)), key=lambda i: sum(v * vectors[i].get(t, 0.0) for t, v in q.items()))
+        found[e.id] = coded[best].cpv[0]
+    return found
+
+
+def speed() -> None:
+    councils = sorted(load_councils())
+    hidden = set(councils[1::2])
+    with tempfile.TemporaryDirectory() as folder:
+        register = open_register(Path(folder) / "speed.sqlite")
+        with register.write() as session:
+            fill_register(session, hidden=hidden)
+        with register.session() as session:
+            started = time.perf_counter()
+            results = suggest_codes(session)
+            ours = time.perf_counter() - started
+            coded, uncoded = load_examples(session)
+        started = time.perf_counter()
+        all_pairs_knn(coded, uncoded)
+        baseline = time.perf_counter() - started
+        register.dispose()
+    print(
+        f"speed: {len(results)} uncoded contracts, {len(coded)} coded: suggest_codes {ours:.2f} s "
+        f"(load + learn + classify); baseline all_pairs_knn {baseline:.2f} s (nearest neighbour only); "
+        f"ratio {baseline / ours:.1f}x"
+    )
+
+
+def main() -> None:
+    started = time.perf_counter()
+    print(
+        "leave one council out (15 models, 1,224 notices):",
+        leave_one_council_out(),
+        f"{time.perf_counter() - started:.1f} s",
+    )
+    councils = sorted(load_councils())
+    for label, hidden in (
+        ("every second council hidden", set(councils[1::2])),
+        ("every third council hidden", set(councils[2::3])),
+    ):
+        figures, n, elapsed = through_register(hidden)
+        print(
+            f"register, {label} ({', '.join(sorted(hidden))}; {n} contracts): {figures}; classified in {elapsed:.2f} s"
+        )
+    speed()
+
+
+if __name__ == "__main__":
+    main()
