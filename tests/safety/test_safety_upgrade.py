@@ -1,0 +1,69 @@
+"""A register written by schema 0001 is backed up, upgraded and unchanged when this FlagDesk opens it."""
+
+from __future__ import annotations
+
+import shutil
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from flagdesk.cli import main
+from flagdesk.store.engine import open_register
+from flagdesk.store.migrate import head_revision, schema_status
+
+FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "register-0001.sqlite"
+
+
+def table_rows(path: Path) -> dict[str, list[str]]:
+    conn = sqlite3.connect(path)
+    try:
+        names = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+        return {n: sorted(repr(r) for r in conn.execute(f'SELECT * FROM "{n}"')) for n in names if n != "alembic_version"}
+    finally:
+        conn.close()
+
+
+def revision(path: Path) -> str:
+    conn = sqlite3.connect(path)
+    try:
+        return conn.execute("SELECT version_num FROM alembic_version").fetchone()[0]
+    finally:
+        conn.close()
+
+
+@pytest.fixture
+def old_register(tmp_path: Path) -> Path:
+    assert FIXTURE.stat().st_size < 1_000_000
+    path = tmp_path / "register.sqlite"
+    shutil.copy(FIXTURE, path)  # the fixture is checkpointed: one self-contained file
+    return path
+
+
+def test_schema_0001_register_is_backed_up_upgraded_and_unchanged(old_register: Path) -> None:
+    assert revision(old_register) == "0001"
+    before = table_rows(old_register)
+    assert len(before["contract"]) == 120
+
+    reg = open_register(old_register)
+    assert schema_status(reg.engine).state == "current"
+    reg.dispose()
+
+    backups = list(old_register.parent.glob(f"register.before-{head_revision()}.*.sqlite"))
+    assert len(backups) == 1
+    assert revision(backups[0]) == "0001" and table_rows(backups[0]) == before
+    after = table_rows(old_register)
+    assert {t: after[t] for t in before} == before
+    assert after["user_partner"] == []
+
+
+def test_restoring_an_old_backup_upgrades_it_on_next_open(
+    old_register: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    current = tmp_path / "current.sqlite"
+    open_register(current).dispose()
+    assert main(["--db", str(current), "db", "restore", str(old_register)]) == 0
+    assert main(["--db", str(current), "contracts", "list", "--json"]) == 0
+    out = capsys.readouterr().out
+    assert '"version": 1' in out and out.count('"id":') == 120
+    assert revision(current) == head_revision()
