@@ -375,9 +375,10 @@ def timeline_charts(pack: PackData, width: float = WIDE_FRAME_WIDTH) -> list[Flo
     charts: list[Flowable] = []
     for offset in range(0, len(dated), TIMELINE_ROWS_PER_CHART):
         chunk = dated[offset:offset + TIMELINE_ROWS_PER_CHART]
-        if len(dated) > TIMELINE_ROWS_PER_CHART:
-            charts.append(para(f"Contracts {offset + 1}–{offset + len(chunk)} of {len(dated)}", "small"))
-        charts.append(_timeline_drawing(pack, chunk, first, last, palette, width))
+        caption = [para(f"Contracts {offset + 1}–{offset + len(chunk)} of {len(dated)}", "small")] \
+            if len(dated) > TIMELINE_ROWS_PER_CHART else []
+        # A caption never sits at the foot of one page with its chart on the next.
+        charts.append(KeepTogether([*caption, _timeline_drawing(pack, chunk, first, last, palette, width)]))
         charts.append(Spacer(1, 4 * mm))
     charts.append(_legend(palette, width))
     return charts
