@@ -203,9 +203,7 @@ def update_specification(
     session: Session, spec_id: int, changes: dict[str, Any], *, user: str, if_version: int | None = None
 ) -> SpecificationRecord:
     """Change scalar fields of a specification; refuses a stale version; audits every changed field."""
-    unknown = set(changes) - set(SCALAR_FIELDS)
-    if unknown:
-        raise ValidationError(f"Unknown specification field(s): {', '.join(sorted(unknown))}")
+    _check_fields(changes, SCALAR_FIELDS, "specification")
     spec = _load(session, spec_id)
     cleaned = _clean(changes)
     changed = {k: v for k, v in cleaned.items() if getattr(spec, k) != v}
@@ -236,9 +234,7 @@ def update_outcome(
     session: Session, outcome_id: int, changes: dict[str, str], *, user: str, if_version: int | None = None
 ) -> SpecificationRecord:
     """Edit an outcome's fields; the specification's version guards the edit."""
-    unknown = set(changes) - set(OUTCOME_FIELDS)
-    if unknown:
-        raise ValidationError(f"Unknown outcome field(s): {', '.join(sorted(unknown))}")
+    _check_fields(changes, OUTCOME_FIELDS, "outcome")
     row = _load_outcome(session, outcome_id)
     merged = _outcome_row(replace(_outcome_record(row), **changes), row.position)
     changed = {f: getattr(merged, f) for f in OUTCOME_FIELDS if getattr(merged, f) != getattr(row, f)}
@@ -312,6 +308,12 @@ def _bump_version(
     )
     if result.rowcount != 1:
         raise ConflictError(f"Specification {spec.id} was changed by someone else; nothing was written.")
+
+
+def _check_fields(changes: dict[str, Any], allowed: tuple[str, ...], what: str) -> None:
+    unknown = set(changes) - set(allowed)
+    if unknown:
+        raise ValidationError(f"Unknown {what} field(s): {', '.join(sorted(unknown))}; editable: {', '.join(allowed)}")
 
 
 def _clean(values: dict[str, Any]) -> dict[str, Any]:
