@@ -63,13 +63,17 @@ class PgLogins:
         groups = [f"{self.database}_{r}" for r in ("viewer", "editor", "admin")]
         engine = create_engine(self.url, isolation_level="AUTOCOMMIT")
         with engine.connect() as conn:
-            members = conn.execute(
-                text(
-                    "SELECT DISTINCT m.rolname FROM pg_auth_members am JOIN pg_roles g ON g.oid = am.roleid "
-                    "JOIN pg_roles m ON m.oid = am.member WHERE g.rolname = ANY(:g) AND NOT m.rolname = ANY(:g)"
-                ),
-                {"g": groups},
-            ).scalars().all()
+            members = (
+                conn.execute(
+                    text(
+                        "SELECT DISTINCT m.rolname FROM pg_auth_members am JOIN pg_roles g ON g.oid = am.roleid "
+                        "JOIN pg_roles m ON m.oid = am.member WHERE g.rolname = ANY(:g) AND NOT m.rolname = ANY(:g)"
+                    ),
+                    {"g": groups},
+                )
+                .scalars()
+                .all()
+            )
             existing = conn.execute(text("SELECT rolname FROM pg_roles WHERE rolname = ANY(:g)"), {"g": groups})
             roles = [*members, *existing.scalars().all()]
             quoted = ", ".join('"' + r.replace('"', '""') + '"' for r in roles)

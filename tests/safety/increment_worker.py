@@ -4,7 +4,8 @@ Usage: increment_worker.py DB CONTRACT_ID COUNT STEP GO_FILE
 
 Each increment reads the contract (`contracts show --json`), then writes value + STEP with
 `contracts update --if-version V`; exit 3 (someone else wrote first) means read again and retry.
-Retries back off a random moment. It waits for GO_FILE so that all workers start together, and prints its counts as JSON.
+Retries back off a random moment. It waits for GO_FILE so that all workers start together, and
+prints its counts as JSON.
 """
 
 from __future__ import annotations
@@ -39,9 +40,17 @@ def run(db: str, contract_id: str, count: int, step: int, go_file: Path) -> dict
             record = json.loads(shown)
             new_value = record["total_value_pence"] + step
             code, _ = cli(
-                "--db", db, "contracts", "update", contract_id,
-                "--set", f"total_value_pence={new_value}", "--if-version", str(record["version"]), "--json",
-            )  # fmt: skip
+                "--db",
+                db,
+                "contracts",
+                "update",
+                contract_id,
+                "--set",
+                f"total_value_pence={new_value}",
+                "--if-version",
+                str(record["version"]),
+                "--json",
+            )
             if code == 0:
                 break
             conflicts += 1

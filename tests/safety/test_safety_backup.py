@@ -57,10 +57,18 @@ def test_backup_taken_while_another_process_writes_is_consistent(
     go.touch()
     step = 7
     writer = subprocess.Popen(
-        [sys.executable, str(SAFETY_DIR / "increment_worker.py"), local.url, str(contract_id), "400", str(step),
-         str(go)],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
+        [
+            sys.executable,
+            str(SAFETY_DIR / "increment_worker.py"),
+            local.url,
+            str(contract_id),
+            "400",
+            str(step),
+            str(go),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         seen_versions = set()
         for i in range(6):

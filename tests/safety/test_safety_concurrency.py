@@ -24,10 +24,19 @@ def test_concurrent_read_modify_write_loses_nothing(seeded: Register, tmp_path: 
     # Worker k adds k+1 pence each time, so a lost update would show in the sum, not only the count.
     procs = [
         subprocess.Popen(
-            [sys.executable, str(SAFETY_DIR / "increment_worker.py"), seeded.url, str(contract_id),
-             str(INCREMENTS), str(k + 1), str(go)],
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-        )  # fmt: skip
+            [
+                sys.executable,
+                str(SAFETY_DIR / "increment_worker.py"),
+                seeded.url,
+                str(contract_id),
+                str(INCREMENTS),
+                str(k + 1),
+                str(go),
+            ],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         for k in range(WORKERS)
     ]
     time.sleep(1.0)  # let every worker import and wait at the start line

@@ -57,8 +57,9 @@ def test_bulk_write_killed_mid_way_changes_nothing(tmp_path: Path) -> None:
     with errors.open("w") as err:
         proc = subprocess.Popen(
             [sys.executable, "-m", "flagdesk", "--db", str(path), "demo", "--replace", "--contracts", "40000"],
-            stdout=subprocess.DEVNULL, stderr=err,
-        )  # fmt: skip
+            stdout=subprocess.DEVNULL,
+            stderr=err,
+        )
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline and proc.poll() is None:
         if wal.exists() and wal.stat().st_size > 4_000_000:

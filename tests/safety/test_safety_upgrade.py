@@ -19,7 +19,8 @@ def table_rows(path: Path) -> dict[str, list[str]]:
     conn = sqlite3.connect(path)
     try:
         names = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
-        return {n: sorted(repr(r) for r in conn.execute(f'SELECT * FROM "{n}"')) for n in names if n != "alembic_version"}
+        names.remove("alembic_version")
+        return {n: sorted(repr(r) for r in conn.execute(f'SELECT * FROM "{n}"')) for n in names}
     finally:
         conn.close()
 

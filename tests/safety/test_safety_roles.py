@@ -1,0 +1,302 @@
+"""Partner boundaries enforced by PostgreSQL: roles, grants and row-level security, and the audit trail."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, timedelta
+
+import psycopg
+import pytest
+from conftest import PgLogins, partner_names, plain_contract  # tests/safety/conftest.py
+from sqlalchemy import select
+from sqlalchemy.engine import make_url
+
+from flagdesk.cli import main
+from flagdesk.errors import DatabaseError, PermissionDeniedError
+from flagdesk.services.security import EditScope, check_may_edit, explain_refusal
+from flagdesk.store.engine import Register, create_register_engine, database_url, open_register
+from flagdesk.store.models import Contract
+
+
+def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    code = main(list(args))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def raw(url: str, sql: str, *params: object) -> int:
+    """Run one statement as a plain SQL client (not FlagDesk) would, and return the rows it changed."""
+    u = make_url(url)
+    with psycopg.connect(host=u.host, port=u.port, dbname=u.database, user=u.username, autocommit=True) as conn:
+        return conn.execute(sql, params).rowcount
+
+
+def value_of(reg: Register, contract_id: int) -> int:
+    with reg.session() as session:
+        return session.scalar(select(Contract.total_value_pence).where(Contract.id == contract_id))
+
+
+@pytest.mark.pg
+def test_editor_changes_own_partner_only_even_with_raw_sql(
+    pg_seeded: tuple[Register, PgLogins], capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    reg, logins = pg_seeded
+    own, other = partner_names(reg)[:2]
+    editor = logins.name("editor")
+    code, out, err = run(capsys, "--db", reg.url, "admin", "add-user", editor, "--role", "editor", "--partner", own)
+    assert code == 0, err
+    monkeypatch.delenv("FLAGDESK_USER")  # in shared mode the audit user is the database login
+    as_editor = logins.url_for(editor)
+    mine, mine_value, mine_version = plain_contract(reg, own)
+    theirs, theirs_value, theirs_version = plain_contract(reg, other)
+
+    code, out, err = run(
+        capsys,
+        "--db",
+        as_editor,
+        "contracts",
+        "update",
+        str(mine),
+        "--set",
+        f"total_value_pence={mine_value + 100}",
+        "--if-version",
+        str(mine_version),
+        "--json",
+    )
+    assert code == 0, err
+    assert json.loads(out)["total_value_pence"] == mine_value + 100
+
+    code, out, err = run(
+        capsys,
+        "--db",
+        as_editor,
+        "contracts",
+        "update",
+        str(theirs),
+        "--set",
+        "total_value_pence=1",
+        "--if-version",
+        str(theirs_version),
+    )
+    assert code == 1
+    assert err.count("\n") == 1 and "refused" in err and "Traceback" not in err
+    assert value_of(reg, theirs) == theirs_value
+
+    # The same login in a raw SQL client: other partners' rows are simply out of reach.
+    assert raw(as_editor, "UPDATE contract SET total_value_pence = 0 WHERE id = %s", theirs) == 0
+    assert raw(as_editor, "DELETE FROM contract_cpv WHERE contract_id = %s", theirs) == 0
+    assert raw(as_editor, "DELETE FROM contract WHERE id = %s", theirs) == 0
+    assert raw(as_editor, "UPDATE partner SET name = 'Taken over' WHERE name = %s", other) == 0
+    with pytest.raises(psycopg.errors.InsufficientPrivilege):  # nor can it move a row into its own partner...
+        raw(
+            as_editor,
+            "UPDATE contract SET partner_id = (SELECT partner_id FROM contract WHERE id = %s) WHERE id = %s",
+            theirs,
+            mine,
+        )
+    with pytest.raises(psycopg.errors.InsufficientPrivilege):  # ...create one for another partner...
+        raw(
+            as_editor,
+            "INSERT INTO contract (partner_id, reference, title, description, reuse_rights, reuse_partner_kinds, "
+            "status, extra, search_text) SELECT partner_id, 'X', 'X', '', 'none', '[]', 'active', '{}', '' "
+            "FROM contract WHERE id = %s",
+            theirs,
+        )
+    for statement in ("TRUNCATE contract", "DELETE FROM audit_event", "INSERT INTO user_partner VALUES ('x', 1)"):
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):  # ...rewrite history or grant itself more
+            raw(as_editor, statement)
+    assert value_of(reg, theirs) == theirs_value
+    assert raw(as_editor, "UPDATE contract SET owner = 'me' WHERE id = %s", mine) == 1  # its own rows: yes
+
+    code, out, _ = run(capsys, "--db", reg.url, "audit", "--record", str(mine), "--json")
+    events = [e for e in json.loads(out) if e["field"] == "total_value_pence"]
+    assert [(e["user"], e["old"], e["new"]) for e in events] == [(editor, str(mine_value), str(mine_value + 100))]
+    assert {"record", "field", "old", "new", "user", "at"} <= events[0].keys()
+
+    code, out, _ = run(capsys, "--db", as_editor, "admin", "whoami", "--json")
+    assert json.loads(out) | {"text": ""} == {"login": editor, "role": "editor", "partners": [own], "text": ""}
+
+
+@pytest.mark.pg
+def test_viewer_reads_everything_and_changes_nothing(
+    pg_seeded: tuple[Register, PgLogins], capsys: pytest.CaptureFixture[str]
+) -> None:
+    reg, logins = pg_seeded
+    viewer = logins.name("viewer")
+    assert run(capsys, "--db", reg.url, "admin", "add-user", viewer, "--role", "viewer")[0] == 0
+    as_viewer = logins.url_for(viewer)
+    contract_id, value, _ = plain_contract(reg)
+    code, out, _ = run(capsys, "--db", as_viewer, "contracts", "show", str(contract_id), "--json")
+    assert code == 0 and json.loads(out)["total_value_pence"] == value
+    code, _, err = run(capsys, "--db", as_viewer, "contracts", "update", str(contract_id), "--set", "owner=x")
+    assert code == 1 and "refused" in err
+    with pytest.raises(psycopg.errors.InsufficientPrivilege):
+        raw(as_viewer, "UPDATE contract SET owner = 'x'")
+    code, out, _ = run(capsys, "--db", as_viewer, "admin", "whoami")
+    assert "a viewer" in out
+
+
+@pytest.mark.pg
+def test_administrators_manage_users_and_every_change_is_audited(
+    pg_seeded: tuple[Register, PgLogins], capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    reg, logins = pg_seeded
+    partners = partner_names(reg)
+    admin, editor = logins.name("admin"), logins.name("editor")
+    assert run(capsys, "--db", reg.url, "admin", "add-user", admin, "--role", "admin")[0] == 0
+    monkeypatch.delenv("FLAGDESK_USER")
+    as_admin = logins.url_for(admin)
+    args = ("admin", "add-user", editor, "--role", "editor", "--partner", partners[2], "--partner", partners[3])
+    code, out, err = run(capsys, "--db", as_admin, *args, "--json")
+    assert code == 0, err
+    added = json.loads(out)
+    assert added["created"] and added["password"] and len(added["password"]) >= 20
+
+    code, out, _ = run(capsys, "--db", as_admin, "admin", "list-users", "--json")
+    users = {u["login"]: u for u in json.loads(out)}
+    assert users[admin]["role"] == "admin"
+    assert users[editor] == {"login": editor, "role": "editor", "partners": sorted(partners[2:4])}
+
+    # Changing a user keeps the login and replaces the partners.
+    code, out, err = run(
+        capsys, "--db", as_admin, "admin", "add-user", editor, "--role", "editor", "--partner", partners[0], "--json"
+    )
+    assert code == 0 and not json.loads(out)["created"] and json.loads(out)["password"] is None
+
+    code, _, err = run(capsys, "--db", logins.url_for(editor), "admin", "add-user", "someone", "--role", "viewer")
+    assert code == 1 and "Only an administrator" in err
+
+    assert run(capsys, "--db", as_admin, "admin", "remove-user", editor)[0] == 0
+    code, out, _ = run(capsys, "--db", as_admin, "admin", "list-users", "--json")
+    assert editor not in {u["login"] for u in json.loads(out)}
+    code, _, err = run(capsys, "--db", as_admin, "admin", "remove-user", editor)
+    assert code == 1 and "not a user of this register" in err
+    code, _, err = run(capsys, "--db", as_admin, "admin", "remove-user", admin)
+    assert code == 1 and "your own login" in err
+
+    code, out, _ = run(capsys, "--db", reg.url, "audit", "--table", "user", "--record", editor, "--json")
+    trail = [(e["user"], e["action"], e["field"], e["new"]) for e in json.loads(out)]
+    assert trail == [
+        (admin, "insert", "role", "editor"),
+        (admin, "insert", "partners", json.dumps(sorted(partners[2:4]))),
+        (admin, "update", "partners", json.dumps([partners[0]])),
+        (admin, "delete", "role", None),
+        (admin, "delete", "partners", None),
+    ]
+
+
+@pytest.mark.pg
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("--role", "editor"), "at least one --partner"),
+        (("--role", "viewer", "--partner", "Northmoor County Council"), "editors only"),
+        (("--role", "editor", "--partner", "No Such Council"), "No partner named"),
+    ],
+)
+def test_add_user_refuses_incomplete_requests(
+    pg_seeded: tuple[Register, PgLogins], capsys: pytest.CaptureFixture[str], args: tuple[str, ...], message: str
+) -> None:
+    reg, logins = pg_seeded
+    code, _, err = run(capsys, "--db", reg.url, "admin", "add-user", logins.name("u"), *args)
+    assert code == 1 and message in err, err
+
+
+@pytest.mark.pg
+@pytest.mark.parametrize("name", ['x"; DROP ROLE postgres; --', "pg_monitor", "a" * 64, "1abc", ""])
+def test_add_user_refuses_unusable_login_names(
+    pg_seeded: tuple[Register, PgLogins], capsys: pytest.CaptureFixture[str], name: str
+) -> None:
+    reg, _ = pg_seeded
+    code, _, err = run(capsys, "--db", reg.url, "admin", "add-user", name, "--role", "viewer")
+    assert code == 1 and "not a usable login name" in err
+
+
+@pytest.mark.pg
+def test_group_and_superuser_roles_cannot_be_made_users(
+    pg_seeded: tuple[Register, PgLogins], capsys: pytest.CaptureFixture[str]
+) -> None:
+    reg, logins = pg_seeded
+    assert run(capsys, "--db", reg.url, "admin", "add-user", logins.name("v"), "--role", "viewer")[0] == 0
+    for name in ("postgres", f"{logins.database}_editor"):
+        code, _, err = run(capsys, "--db", reg.url, "admin", "add-user", name, "--role", "viewer")
+        assert code == 1 and "not a person's login" in err
+
+
+def test_user_administration_is_refused_on_a_local_register(
+    register: Register, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for args in (("add-user", "alice", "--role", "viewer"), ("list-users",), ("remove-user", "alice")):
+        code, _, err = run(capsys, "--db", register.url, "admin", *args)
+        assert code == 1 and "shared PostgreSQL register" in err and "Traceback" not in err
+    code, out, _ = run(capsys, "--db", register.url, "admin", "whoami")
+    assert code == 0 and "local register file" in out
+
+
+def test_refusals_are_explained_in_plain_words(register: Register) -> None:
+    editor = EditScope("alice", "editor", frozenset({1}), ("Eastbrook District Council",))
+    assert editor.may_edit(1) and not editor.may_edit(2) and not editor.may_edit(None)
+    text = explain_refusal(editor, "Northmoor County Council")
+    assert "alice" in text and "Eastbrook District Council" in text and "Northmoor County Council" in text
+    assert "Nothing was written" in text and "flagdesk admin add-user alice" in text
+    assert "may read" in explain_refusal(EditScope("bob", "viewer", frozenset(), ()), "X")
+    assert EditScope("me", "local", frozenset(), ()).may_edit(99)
+    with register.session() as session, pytest.raises(PermissionDeniedError, match="Eastbrook"):
+        check_may_edit(session, editor, 2)
+
+
+def test_audit_command_filters_and_reports_every_field(any_register: Register, capsys) -> None:  # type: ignore[no-untyped-def]
+    from flagdesk.services.demo import seed_demo
+
+    with any_register.write() as session:
+        seed_demo(session, user="tester", partners=3, contracts=20, seed=4)
+    contract_id, value, _ = plain_contract(any_register)
+    db = any_register.url
+    assert (
+        run(
+            capsys,
+            "--db",
+            db,
+            "contracts",
+            "update",
+            str(contract_id),
+            "--set",
+            "title=Renamed",
+            "--set",
+            f"total_value_pence={value + 1}",
+        )[0]
+        == 0
+    )
+    code, out, _ = run(capsys, "--db", db, "audit", "--record", str(contract_id), "--json")
+    events = json.loads(out)
+    assert {(e["field"], e["new"], e["user"]) for e in events} == {
+        ("title", "Renamed", "tester"),
+        ("total_value_pence", str(value + 1), "tester"),
+    }
+    assert all(e["at"] and e["record"] == str(contract_id) and e["old"] for e in events)
+    tomorrow = (date.today() + timedelta(days=1)).isoformat()
+    assert json.loads(run(capsys, "--db", db, "audit", "--since", tomorrow, "--json")[1]) == []
+    assert json.loads(run(capsys, "--db", db, "audit", "--user", "nobody", "--json")[1]) == []
+    code, out, err = run(capsys, "--db", db, "audit", "--record", str(contract_id))
+    assert code == 0 and "Renamed" in out and "2 event(s)" in err
+    with pytest.raises(SystemExit) as exc:
+        main(["--db", db, "audit", "--since", "31/12/2026"])
+    assert exc.value.code == 2
+
+
+def test_sslmode_and_other_tls_options_reach_the_driver() -> None:
+    url = database_url("postgresql://alice@db.example.org/register?sslmode=verify-full&sslrootcert=/etc/ca.pem")
+    assert "sslmode=verify-full" in url
+    engine = create_register_engine(url)
+    _, kwargs = engine.dialect.create_connect_args(engine.url)
+    engine.dispose()
+    assert kwargs["sslmode"] == "verify-full" and kwargs["sslrootcert"] == "/etc/ca.pem"
+
+
+@pytest.mark.pg
+def test_sslmode_is_used_when_connecting(pg_database) -> None:  # type: ignore[no-untyped-def]
+    # The test server runs without TLS: 'require' must fail, which proves the option was sent.
+    with pytest.raises(DatabaseError, match=r"(?i)ssl"):
+        open_register(pg_database.url + "?sslmode=require")
+    with pytest.raises(DatabaseError, match="db upgrade"):  # 'disable' connects (and finds an empty database)
+        open_register(pg_database.url + "?sslmode=disable")
