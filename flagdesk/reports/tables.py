@@ -208,6 +208,8 @@ def format_assumption_value(key: str, value: Any, unit: str) -> str:
         return format_pence(round(value))
     if unit == "%" or key.endswith("_pct"):
         return f"{value:g}%"
+    if value == 1 and unit.endswith("s"):  # '1 year', not '1 years'
+        unit = unit[:-1]
     return f"{value:,g} {unit}".strip()
 
 
