@@ -156,16 +156,20 @@ def wrap_cell(text: str, width: float, font: str = FONT, size: float = TABLE_FON
 
 def _break_long(line: str, font: str, size: float, width: float) -> list[str]:
     """Break a word wider than the column (a URL, a formula) after punctuation or, failing that, anywhere."""
+    if pdfmetrics.stringWidth(line, font, size) <= width:
+        return [line]
     pieces: list[str] = []
-    while pdfmetrics.stringWidth(line, font, size) > width and len(line) > 1:
-        cut = len(line) - 1
-        while cut > 1 and pdfmetrics.stringWidth(line[:cut], font, size) > width:
-            cut -= 1
-        soft = max(line.rfind(ch, 0, cut) for ch in ",/;)-_.")
-        cut = soft + 1 if soft > cut // 2 else cut
-        pieces.append(line[:cut])
-        line = line[cut:]
-    pieces.append(line)
+    start, used = 0, 0.0
+    for index, char in enumerate(line):
+        char_width = pdfmetrics.stringWidth(char, font, size)
+        if used + char_width > width and index > start:
+            soft = max(line.rfind(mark, start, index) for mark in ",/;)-_.")
+            cut = soft + 1 if soft > start + (index - start) // 2 else index
+            pieces.append(line[start:cut])
+            start = cut
+            used = pdfmetrics.stringWidth(line[start:index], font, size)
+        used += char_width
+    pieces.append(line[start:])
     return pieces
 
 

@@ -188,3 +188,25 @@ def test_proposed_start_in_the_past_and_dates_far_apart(tmp_path: Path) -> None:
     old = replace(pack, opportunity=replace(pack.opportunity, proposed_start=date(1999, 1, 1)))
     pages = write_pack(old, tmp_path / "old.pdf")
     assert pages >= 6
+
+
+HOSTILE_TEXT = ["\x00\x01\x1b[31mred", "A" * 1000, "😀 emoji 🚀", "\u202eRTL override", "中文合同",
+                "Gwasanaethau TGCh ŵ ŷ – Cyngor", "<para>&nbsp;</para>", "line1\nline2\r\nline3", "", " ",
+                "&#x41;&lt;", "</b></font><font size=99>"]
+
+
+def test_hostile_text_everywhere_prints_literally(tmp_path: Path) -> None:
+    from dataclasses import replace
+
+    pack = make_pack(len(HOSTILE_TEXT))
+    contracts = tuple(replace(c, title=t, reference=t[:30] or "—", partner=t[:50] or "x", suppliers=(t,))
+                      for c, t in zip(pack.contracts, HOSTILE_TEXT, strict=True))
+    pack = replace(pack, contracts=contracts,
+                   opportunity=replace(pack.opportunity, title="</b><font size=99>" + HOSTILE_TEXT[7],
+                                       evidence=tuple(HOSTILE_TEXT)))
+    out = tmp_path / "hostile.pdf"
+    assert write_pack(pack, out) >= 6
+    write_annex(pack, tmp_path / "hostile.xlsx")
+    text = "\n".join(pdf_pages(out))
+    for literal in ("<para>&nbsp;</para>", "&#x41;&lt;", "Gwasanaethau TGCh ŵ ŷ – Cyngor", "</b><font size=99>"):
+        assert literal in text, literal
