@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import (
     QComboBox,
@@ -19,7 +19,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QListWidget,
-    QProgressBar,
     QPushButton,
     QSplitter,
     QTableWidget,
@@ -33,12 +32,11 @@ from PySide6.QtWidgets import (
 
 from flagdesk.errors import CancelledError
 from flagdesk.ui.tasks import TaskContext, TaskHandle
-from flagdesk.ui.views.listing import Column, RecordTableModel, confirm, record_table, selected_row
+from flagdesk.ui.views.listing import Column, ProgressStrip, RecordTableModel, confirm, record_table, selected_row
 
 FILE_FILTER = "Registers (*.xlsx *.xlsm *.xls *.ods *.csv *.json);;All files (*)"
 FROM_FILE = "(named in the file)"
 KEEP_AS_EXTRA = "(keep as extra data)"
-PROGRESS_POLL_MS = 100
 ACTIONS = ("all", "new", "changed", "unchanged")
 FILE, SHEET, MAPPING, PREVIEW, APPLY, RESULT = range(6)
 
@@ -107,53 +105,6 @@ def inspect_with_saved_mapping(app: Any, path: str, sheet: str | None, partner: 
     with app.register().session() as session:
         saved = _saved_mapping_lookup(session, partner)(header_signature(info.headers))
     return info, saved
-
-
-class ProgressStrip(QWidget):
-    """An in-page progress bar with Cancel for one background task (the wizard is already a dialog)."""
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.bar = QProgressBar()
-        self.bar.setRange(0, 1000)
-        self.bar.setAccessibleName("Progress")
-        self.cancel_button = QPushButton("Cancel")
-        self.cancel_button.clicked.connect(self.cancel)
-        self.handle: TaskHandle | None = None
-        self._timer = QTimer(self)
-        self._timer.setInterval(PROGRESS_POLL_MS)
-        self._timer.timeout.connect(self._poll)
-        layout = QHBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.bar, 1)
-        layout.addWidget(self.cancel_button)
-        self.setVisible(False)
-
-    def follow(self, handle: TaskHandle) -> None:
-        self.handle = handle
-        self.bar.setValue(0)
-        self.cancel_button.setEnabled(True)
-        self.setVisible(True)
-        self._timer.start()
-
-    def cancel(self) -> None:
-        if self.handle is not None:
-            self.handle.cancel()
-            self.cancel_button.setEnabled(False)
-
-    @property
-    def running(self) -> bool:
-        return self.handle is not None
-
-    def stop(self) -> None:
-        # Called from the task's own callback, before the manager marks the handle done.
-        self.handle = None
-        self._timer.stop()
-        self.setVisible(False)
-
-    def _poll(self) -> None:
-        if self.handle is not None:
-            self.bar.setValue(int(self.handle.progress_value * 1000))
 
 
 class _Page(QWizardPage):
@@ -615,10 +566,14 @@ class ImportsView(QWidget):
         self.import_button.setToolTip("Import a partner's register (Ctrl+I); you can also drop a file here")
         self.undo_button = QPushButton("&Undo import")
         self.undo_button.setEnabled(False)
+        self.export_button = QPushButton("E&xport register…")
+        self.export_button.setToolTip("Publish the register as OCDS, Transparency Code CSV or xlsx")
+        self.export_dialog: QWidget | None = None
         self.setAcceptDrops(True)
         self._build_layout()
         self.import_button.clicked.connect(lambda: self.open_wizard())
         self.undo_button.clicked.connect(self.undo_selected)
+        self.export_button.clicked.connect(self.open_export)
         self.table.selectionModel().selectionChanged.connect(self._selection_changed)
 
     def _build_layout(self) -> None:
@@ -626,6 +581,7 @@ class ImportsView(QWidget):
         bar.addWidget(self.import_button)
         bar.addWidget(self.undo_button)
         bar.addStretch(1)
+        bar.addWidget(self.export_button)
         lower = QWidget()
         lower_layout = QVBoxLayout(lower)
         lower_layout.setContentsMargins(0, 0, 0, 0)
@@ -687,6 +643,13 @@ class ImportsView(QWidget):
         self.wizard.finished.connect(lambda _r: self.refresh())
         self.wizard.open()
         return self.wizard
+
+    def open_export(self) -> QWidget:
+        from flagdesk.ui.dialogs.export import ExportDialog
+
+        self.export_dialog = ExportDialog(self.app, self)
+        self.export_dialog.open()
+        return self.export_dialog
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:
         if any(url.isLocalFile() for url in event.mimeData().urls()):

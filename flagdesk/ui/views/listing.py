@@ -10,12 +10,23 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
-from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QMessageBox, QTableView, QWidget
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, QTimer
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHBoxLayout,
+    QHeaderView,
+    QMessageBox,
+    QProgressBar,
+    QPushButton,
+    QTableView,
+    QWidget,
+)
 
 import flagdesk.ui.qtcompat  # noqa: F401  (PySide6 6.12 signal emits must not exhaust True)
+from flagdesk.ui.tasks import TaskHandle
 
 T = TypeVar("T")
+PROGRESS_POLL_MS = 100
 Index = QModelIndex | QPersistentModelIndex
 _RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
 
@@ -117,3 +128,50 @@ def confirm(parent: QWidget, title: str, text: str) -> bool:
     """Ask a yes/no question; tests patch this rather than a modal box."""
     answer = QMessageBox.question(parent, title, text, QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No)
     return answer == QMessageBox.StandardButton.Yes
+
+
+class ProgressStrip(QWidget):
+    """An in-page progress bar with Cancel for one background task (the wizard is already a dialog)."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.bar = QProgressBar()
+        self.bar.setRange(0, 1000)
+        self.bar.setAccessibleName("Progress")
+        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.clicked.connect(self.cancel)
+        self.handle: TaskHandle | None = None
+        self._timer = QTimer(self)
+        self._timer.setInterval(PROGRESS_POLL_MS)
+        self._timer.timeout.connect(self._poll)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.bar, 1)
+        layout.addWidget(self.cancel_button)
+        self.setVisible(False)
+
+    def follow(self, handle: TaskHandle) -> None:
+        self.handle = handle
+        self.bar.setValue(0)
+        self.cancel_button.setEnabled(True)
+        self.setVisible(True)
+        self._timer.start()
+
+    def cancel(self) -> None:
+        if self.handle is not None:
+            self.handle.cancel()
+            self.cancel_button.setEnabled(False)
+
+    @property
+    def running(self) -> bool:
+        return self.handle is not None
+
+    def stop(self) -> None:
+        # Called from the task's own callback, before the manager marks the handle done.
+        self.handle = None
+        self._timer.stop()
+        self.setVisible(False)
+
+    def _poll(self) -> None:
+        if self.handle is not None:
+            self.bar.setValue(int(self.handle.progress_value * 1000))
