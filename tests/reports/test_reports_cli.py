@@ -92,3 +92,20 @@ def test_specs_workflow_and_conflict_exit_code(demo_db, capsys) -> None:  # type
     assert code == 1 and "--template" in err
     code, out, _ = run(capsys, "specs", "templates", "carbon", "--db", db, "--json")
     assert list(json.loads(out)) == ["carbon"]
+
+
+def test_pack_and_exports_on_each_back_end(any_register, capsys, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from flagdesk.services.demo import seed_demo
+
+    with any_register.write() as session:
+        seed_demo(session, user="tester", partners=5, contracts=150, seed=3)
+        refresh_opportunities(session, "tester", as_of=TODAY)
+        opp_id = session.scalars(select(Opportunity.id).where(Opportunity.kind == "aggregation")
+                                 .order_by(Opportunity.id)).first()
+    code, out, err = run(capsys, "pack", opp_id, "--db", any_register.url, "-o", str(tmp_path / "p.pdf"), "--json")
+    assert code == 0, err
+    assert json.loads(out)["pages"] >= 6
+    for fmt in ("ocds", "transparency-csv"):
+        code, out, err = run(capsys, "export", "--db", any_register.url, "--format", fmt, "-o",
+                             str(tmp_path / f"r.{fmt}"), "--json")
+        assert code == 0 and json.loads(out)["contracts"] == 150, err
