@@ -10,6 +10,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import re
 import zipfile
 from collections.abc import Iterator
 from contextlib import suppress
@@ -27,6 +28,10 @@ _ZIP_MAGIC = b"PK\x03\x04"
 _SNIFF_BYTES = 64 * 1024
 # A run of blank rows this long ends a sheet: stray formatting far below the data is not data.
 MAX_BLANK_RUN = 5000
+# calamine holds a sheet's whole bounding box in memory (about 30 bytes a cell); one stray cell at
+# XFD1048576 would ask for gigabytes, so such sheets are streamed with openpyxl instead.
+MAX_CALAMINE_CELLS = 10_000_000
+_SCAN_UNDECLARED_UP_TO = 16 << 20  # bytes of sheet XML
 
 
 def detect_kind(path: Path) -> str:
@@ -125,6 +130,9 @@ class Workbook:
                     return
 
     def _sheet_rows(self, sheet: str) -> Iterator[Row]:
+        if self.kind == "xlsx" and not _bounding_box_fits(self.path, sheet):
+            yield from self._streamed_rows(sheet)
+            return
         try:
             data = self._book.get_sheet_by_name(sheet)
         except python_calamine.CalamineError as exc:
@@ -134,6 +142,22 @@ class Workbook:
         pad = [""] * start_col  # keep column letters true when the used range starts right of A
         for offset, cells in enumerate(data.iter_rows()):
             yield start_row + offset + 1, pad + list(cells) if pad else list(cells)
+
+    def _streamed_rows(self, sheet: str) -> Iterator[Row]:
+        """openpyxl read-only: slower, but memory stays flat whatever the sheet's extent."""
+        import openpyxl
+
+        try:
+            book = openpyxl.load_workbook(self.path, read_only=True, data_only=True)
+        except Exception as exc:  # openpyxl raises many kinds for a broken package
+            raise ImportFileError(f"{self.path.name}: the workbook cannot be read ({_short(exc)})") from None
+        try:
+            ws = book[sheet]
+            ws.reset_dimensions()  # never trust the declared dimension
+            for number, cells in enumerate(ws.iter_rows(values_only=True), start=1):
+                yield number, list(cells)
+        finally:
+            book.close()
 
     def _csv_rows(self) -> Iterator[Row]:
         encoding = self.encoding()
@@ -154,6 +178,88 @@ class Workbook:
         if self._encoding is None:
             self._encoding = detect_encoding(self.path)
         return self._encoding
+
+
+_DIMENSION = re.compile(rb'<(?:\w+:)?dimension ref="([A-Z]{1,3})?(\d+)?(?::([A-Z]{1,3})(\d+))?"')
+_ROW_NUMBER = re.compile(rb'<(?:\w+:)?row r="(\d+)"')
+_WIDE_CELL = re.compile(rb' r="([A-Z]{2,3})\d')
+
+
+def _bounding_box_fits(path: Path, sheet: str) -> bool:
+    """Is the sheet's real extent small enough for calamine?
+
+    A declared dimension that fits is trusted (cheap). A sheet that declares a huge extent is
+    scanned for where its cells really are. A sheet that declares none (streaming writers) is
+    scanned when small; a large one is dense with real rows, and scanning it would cost a third
+    of the read.
+    """
+    try:
+        with zipfile.ZipFile(path) as zf:
+            part = _sheet_part(zf, sheet)
+            if part is None:
+                return True
+            with zf.open(part) as fh:
+                head = fh.read(1 << 16)
+                m = _DIMENSION.search(head)
+                if m and m.group(4) and _area(m.group(3), m.group(4)) <= MAX_CALAMINE_CELLS:
+                    return True
+                if not m and zf.getinfo(part).file_size > _SCAN_UNDECLARED_UP_TO:
+                    return True
+                return _scan_extent(head, fh) <= MAX_CALAMINE_CELLS
+    except (zipfile.BadZipFile, KeyError, OSError, EOFError):
+        return True  # calamine will report the damage in its own words
+
+
+def _area(column: bytes, row: bytes) -> int:
+    return _column_number(column) * int(row)
+
+
+def _column_number(letters: bytes) -> int:
+    number = 0
+    for ch in letters.decode():
+        number = number * 26 + ord(ch) - 64
+    return number
+
+
+def _scan_extent(head: bytes, fh: Any) -> int:
+    max_row, max_col, tail = 0, 26, b""  # one-letter columns are not tracked: assume up to Z
+    chunk = head
+    while chunk:
+        window = tail + chunk
+        rows = _ROW_NUMBER.findall(window)
+        if rows:
+            max_row = max(max_row, int(rows[-1]))
+        for letters in set(_WIDE_CELL.findall(window)):
+            max_col = max(max_col, _column_number(letters))
+        tail, chunk = window[-64:], fh.read(1 << 20)
+    return max_row * max_col
+
+
+def _sheet_part(zf: zipfile.ZipFile, sheet: str) -> str | None:
+    """The zip member holding a sheet, found through workbook.xml and its relationships."""
+    workbook = zf.read("xl/workbook.xml").decode("utf-8", "replace")
+    rels = zf.read("xl/_rels/workbook.xml.rels").decode("utf-8", "replace")
+    for m in re.finditer(r"<(?:\w+:)?sheet\b([^>]*)>", workbook):
+        attrs = dict(re.findall(r'([\w:]+)="([^"]*)"', m.group(1)))
+        if _xml_unescape(attrs.get("name", "")) != sheet:
+            continue
+        rid = next((v for k, v in attrs.items() if k.endswith(":id")), None)
+        for rel in re.finditer(r"<Relationship\b([^>]*)>", rels):
+            rattrs = dict(re.findall(r'(\w+)="([^"]*)"', rel.group(1)))
+            if rattrs.get("Id") == rid:
+                target = rattrs.get("Target", "")
+                return target.lstrip("/") if target.startswith("/") else "xl/" + target
+    return None
+
+
+def _xml_unescape(text: str) -> str:
+    return (
+        text.replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", '"')
+        .replace("&apos;", "'")
+        .replace("&amp;", "&")
+    )
 
 
 def _open_calamine(path: Path) -> Any:

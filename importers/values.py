@@ -50,6 +50,10 @@ def parse_money(value: object) -> int | None:
     if isinstance(value, int):
         return value * 100
     if isinstance(value, float):
+        scaled = value * 100
+        nearest = round(scaled)
+        if abs(scaled - nearest) < 1e-6:  # whole pence: exact without Decimal (the common case)
+            return int(nearest)
         return _to_pence(Decimal(repr(value)))
     text = str(value).strip().lower().replace(",", "").replace(" ", "")
     negative = text.startswith("(") and text.endswith(")")

@@ -10,6 +10,7 @@ before-state of every contract it changed (ImportChange) and marks the contracts
 from __future__ import annotations
 
 import hashlib
+import json
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -17,7 +18,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import delete, exists, func, insert, select, update
+from sqlalchemy import JSON, Boolean, Date, delete, exists, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from flagdesk.errors import CancelledError, ConflictError, NotFoundError, UserError
@@ -395,8 +396,7 @@ class _BatchWriter:
         self._update(changed)
         self._record_created_suppliers()
         self._save_mapping()
-        if self.changes:
-            self.session.execute(insert(ImportChange), self.changes)
+        bulk_insert(self.session, ImportChange.__table__, self.changes)
         self._finish_batch(batch)
         if self.progress:
             self.progress(1.0)
@@ -447,19 +447,21 @@ class _BatchWriter:
 
     def _insert(self, plans: list[RowPlan]) -> None:
         supplier_ids = [self._supplier_ids(p.record) for p in plans]
-        rows = [self._contract_row(p) for p in plans]
         table = Contract.__table__
-        result = self.session.execute(insert(table).returning(table.c.id, sort_by_parameter_order=True), rows)
-        ids = [r[0] for r in result]
+        # Plain executemany, then one SELECT for the ids: INSERT ... RETURNING runs row by row on SQLite.
+        bulk_insert(self.session, table, [self._contract_row(p) for p in plans])
+        identities = [p.record.identity for p in plans]
+        query = select(table.c.identity_key, table.c.id).where(
+            table.c.source_batch_id == self.batch_id, table.c.identity_key.in_(identities)
+        )
+        ids = {key: cid for key, cid in self.session.execute(query)}
         links, codes = [], []
-        for plan, cid, sids in zip(plans, ids, supplier_ids, strict=True):
-            plan.contract_id = cid
+        for plan, sids in zip(plans, supplier_ids, strict=True):
+            cid = plan.contract_id = ids[plan.record.identity]
             links.extend(_link_rows(cid, plan.record.suppliers, sids))
             codes.extend(_cpv_rows(cid, plan.record.cpv))
-        if links:
-            self.session.execute(insert(ContractSupplier), links)
-        if codes:
-            self.session.execute(insert(ContractCpv), codes)
+        bulk_insert(self.session, ContractSupplier.__table__, links)
+        bulk_insert(self.session, ContractCpv.__table__, codes)
 
     def _contract_row(self, plan: RowPlan) -> dict[str, Any]:
         r = plan.record
@@ -529,13 +531,13 @@ class _BatchWriter:
                 self.session.execute(delete(ContractSupplier).where(ContractSupplier.contract_id == cid))
                 links = _link_rows(cid, r.suppliers, self._supplier_ids(r))  # type: ignore[arg-type]
                 if links:
-                    self.session.execute(insert(ContractSupplier), links)
+                    self.session.execute(insert(ContractSupplier.__table__), links)
             if "cpv" in plan.changes:
                 self.session.execute(
                     delete(ContractCpv).where(ContractCpv.contract_id == cid, ContractCpv.source == "published")
                 )
                 if r.cpv:
-                    self.session.execute(insert(ContractCpv), _cpv_rows(cid, r.cpv))  # type: ignore[arg-type]
+                    self.session.execute(insert(ContractCpv.__table__), _cpv_rows(cid, r.cpv))  # type: ignore[arg-type]
             audits.extend(
                 {
                     "user": self.user,
@@ -576,6 +578,40 @@ class _BatchWriter:
             before = {"name": current.name, "mapping": current.mapping}
             current.mapping, current.name = dict(s.mapping), s.file
             self.changes.append(_change(self.batch_id, "mapping_profile", current.id, "update", before))
+
+
+def bulk_insert(session: Session, table: Any, rows: list[dict[str, Any]]) -> None:
+    """Core executemany; on SQLite straight to the driver with values converted as SQLAlchemy would
+    store them (ISO dates, JSON text), since per-value type processing costs as much as the insert."""
+    if not rows:
+        return
+    if session.get_bind().dialect.name != "sqlite":
+        session.execute(insert(table), rows)
+        return
+    columns = list(rows[0])
+    converters = [_sqlite_converter(table.c[c].type) for c in columns]
+    # A bigger page cache for this connection keeps the contract indexes in memory during the insert.
+    session.connection().exec_driver_sql("PRAGMA cache_size = -65536")
+    sql = f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
+    pairs = list(zip(columns, converters, strict=True))
+    params = [tuple(row[c] if conv is None or row[c] is None else conv(row[c]) for c, conv in pairs) for row in rows]
+    session.connection().exec_driver_sql(sql, params)
+
+
+def _sqlite_converter(column_type: Any) -> Callable[[Any], Any] | None:
+    if isinstance(column_type, JSON):
+        return _json_text
+    if isinstance(column_type, Date):
+        return date.isoformat
+    if isinstance(column_type, Boolean):
+        return int
+    return None
+
+
+def _json_text(value: Any) -> str:
+    if not value:  # nearly every row's extra data or list is empty
+        return "[]" if isinstance(value, list) else "{}"
+    return json.dumps(value)
 
 
 def _change(batch_id: int, table: str, record_id: int, action: str, before: dict[str, Any] | None) -> dict[str, Any]:
@@ -681,8 +717,8 @@ class _FallbackResolver:
         sid = (self.by_number.get(company_number) if company_number else None) or self.by_key.get(key)
         if sid is None:
             sid = self.session.execute(
-                insert(Supplier)
-                .returning(Supplier.id)
+                insert(Supplier.__table__)
+                .returning(Supplier.__table__.c.id)
                 .values(
                     name=name,
                     name_key=key,
@@ -700,7 +736,7 @@ class _FallbackResolver:
         if (sid, name) not in self.aliases:
             self.aliases.add((sid, name))
             self.session.execute(
-                insert(SupplierAlias).values(supplier_id=sid, name=name, name_key=key, batch_id=self.batch_id)
+                insert(SupplierAlias.__table__).values(supplier_id=sid, name=name, name_key=key, batch_id=self.batch_id)
             )
         return sid
 
@@ -813,9 +849,13 @@ def _restore_contracts(session: Session, changes: Iterable[ImportChange], user: 
         session.execute(delete(ContractSupplier).where(ContractSupplier.contract_id == change.record_id))
         session.execute(delete(ContractCpv).where(ContractCpv.contract_id == change.record_id))
         if links:
-            session.execute(insert(ContractSupplier), [{**link, "contract_id": change.record_id} for link in links])
+            session.execute(
+                insert(ContractSupplier.__table__), [{**link, "contract_id": change.record_id} for link in links]
+            )
         if codes:
-            session.execute(insert(ContractCpv), [{**code, "contract_id": change.record_id} for code in codes])
+            session.execute(
+                insert(ContractCpv.__table__), [{**code, "contract_id": change.record_id} for code in codes]
+            )
         count += 1
     audit_many(session, audits)
     return count
