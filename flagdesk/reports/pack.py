@@ -66,6 +66,8 @@ TABLE_FONT_SIZE = 7.5
 CELL_PAD = 2.5
 MAX_CELL_LINES = 6
 TIMELINE_ROWS_PER_CHART = 28
+MAX_SHARE_BARS = 20
+MAX_LEGEND_ENTRIES = 24
 KIND_LABELS = {
     "aggregation": "Aggregation: partners commission together",
     "reuse": "Reuse: call off an existing contract instead of a new tender",
@@ -353,18 +355,22 @@ def partner_colours(pack: PackData) -> dict[str, colors.Color]:
 
 
 def share_chart(pack: PackData) -> Drawing:
-    """Horizontal bars: each partner's share of the pooled budget."""
+    """Horizontal bars: each partner's share of the pooled budget (the smallest grouped past 20 bars)."""
+    bars = [(p.name, p.share) for p in pack.partners]
+    if len(bars) > MAX_SHARE_BARS:  # a drawing cannot split across pages, so it must stay under one
+        rest = bars[MAX_SHARE_BARS - 1:]
+        bars = [*bars[:MAX_SHARE_BARS - 1], (f"{len(rest)} other partners", sum(share for _, share in rest))]
     bar_h, gap, label_w = 5 * mm, 2.5 * mm, 62 * mm
-    height = len(pack.partners) * (bar_h + gap) + gap
+    height = len(bars) * (bar_h + gap) + gap
     drawing = new_drawing(height)
     plot_w = FRAME_WIDTH - label_w - 22 * mm
     palette = partner_colours(pack)
-    for i, partner in enumerate(pack.partners):
+    for i, (name, share) in enumerate(bars):
         y = height - (i + 1) * (bar_h + gap)
-        drawing.add(String(0, y + 1.5 * mm, _fit(partner.name, FONT, 8, label_w - 3 * mm), fontName=FONT, fontSize=8))
-        drawing.add(Rect(label_w, y, max(0.5, plot_w * partner.share), bar_h, fillColor=palette[partner.name],
+        drawing.add(String(0, y + 1.5 * mm, _fit(name, FONT, 8, label_w - 3 * mm), fontName=FONT, fontSize=8))
+        drawing.add(Rect(label_w, y, max(0.5, plot_w * share), bar_h, fillColor=palette.get(name, RULE),
                          strokeColor=None))
-        drawing.add(String(label_w + plot_w * partner.share + 2 * mm, y + 1.5 * mm, f"{partner.share * 100:.1f}%",
+        drawing.add(String(label_w + plot_w * share + 2 * mm, y + 1.5 * mm, f"{share * 100:.1f}%",
                            fontName=FONT, fontSize=8))
     return drawing
 
@@ -452,15 +458,17 @@ def _draw_marker(drawing: Drawing, x: float, text: str, bottom: float, top: floa
 def _legend(palette: dict[str, colors.Color], width: float) -> Drawing:
     per_row, row_h = 4, 5 * mm
     cell_w = width / per_row
-    rows = (len(palette) + per_row - 1) // per_row
+    names = list(palette.items())[:MAX_LEGEND_ENTRIES]
+    rows = (len(names) + per_row - 1) // per_row
     drawing = new_drawing(rows * row_h + 7 * mm, width)
-    for i, (name, colour) in enumerate(palette.items()):
+    for i, (name, colour) in enumerate(names):
         x, y = (i % per_row) * cell_w, drawing.height - (i // per_row + 1) * row_h
         drawing.add(Rect(x, y + 1 * mm, 3 * mm, 3 * mm, fillColor=colour, strokeColor=None))
         drawing.add(String(x + 4.5 * mm, y + 1.3 * mm, _fit(name, FONT, 7.5, cell_w - 6 * mm), fontName=FONT,
                            fontSize=7.5))
+    more = f" Colours of {len(palette) - len(names)} further partners repeat." if len(palette) > len(names) else ""
     drawing.add(String(0, 1.5 * mm, "Solid bar: start to current end date. Pale bar: extensions still available. "
-                       "Dashed lines: today and the proposed joint start.", fontName=FONT, fontSize=7.5))
+                       "Dashed lines: today and the proposed joint start." + more, fontName=FONT, fontSize=7.5))
     return drawing
 
 

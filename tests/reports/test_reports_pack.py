@@ -210,3 +210,18 @@ def test_hostile_text_everywhere_prints_literally(tmp_path: Path) -> None:
     text = "\n".join(pdf_pages(out))
     for literal in ("<para>&nbsp;</para>", "&#x41;&lt;", "Gwasanaethau TGCh ŵ ŷ – Cyngor", "</b><font size=99>"):
         assert literal in text, literal
+
+
+def test_sixty_partners_fit_the_page(tmp_path: Path) -> None:
+    """Charts cannot split across pages: many partners must not make one taller than a page."""
+    from dataclasses import replace
+
+    from flagdesk.services.packs import build_pack_data
+
+    pack = make_pack(120)
+    contracts = [replace(c, partner=f"Partner council {c.id % 60}", partner_id=c.id % 60) for c in pack.contracts]
+    many = build_pack_data(pack.opportunity, contracts, pack.specification, (), prepared_on=TODAY)
+    out = tmp_path / "many.pdf"
+    assert len(many.partners) == 60 and write_pack(many, out) >= 6
+    text = "\n".join(pdf_pages(out))
+    assert "41 other partners" in text and "Partner council 59" in text
