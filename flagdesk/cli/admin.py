@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import argparse
 import sys
-from datetime import date
 from typing import Any
 
+from flagdesk.cli.opportunities import _iso_date  # one YYYY-MM-DD argument type for every command
 from flagdesk.errors import ValidationError
 from flagdesk.services.security import ROLES
 
@@ -43,13 +43,6 @@ def add_commands(sub: Any, common: argparse.ArgumentParser) -> None:
     who = asub.add_parser("whoami", parents=[common], help="who you are signed in as and what you may change")
     who.add_argument("--json", action="store_true")
     who.set_defaults(func=cmd_whoami)
-
-
-def _iso_date(value: str) -> date:
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"'{value}' is not a date in the form YYYY-MM-DD") from None
 
 
 def cmd_audit(args: argparse.Namespace, ctx: Any) -> int:

@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
+import sqlite3
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, select, text
+from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.engine import make_url
 
 from flagdesk.services.demo import seed_demo
 from flagdesk.store.engine import Register, open_register
 from flagdesk.store.migrate import upgrade
-from flagdesk.store.models import Contract, Partner
+from flagdesk.store.models import AuditEvent, Contract, Partner
 
 SAFETY_DIR = Path(__file__).resolve().parent
 
@@ -38,6 +39,32 @@ def plain_contract(reg: Register, partner: str | None = None) -> tuple[int, int,
             if not kinds and value is not None:
                 return cid, value, version
     raise AssertionError("the demo register has no plain contract")
+
+
+def contract_state(reg: Register, contract_id: int) -> tuple[int, int, int]:
+    """(total value, version, audited value changes) of one contract."""
+    with reg.session() as session:
+        value, version = session.execute(
+            select(Contract.total_value_pence, Contract.version).where(Contract.id == contract_id)
+        ).one()
+        audited = session.scalar(
+            select(func.count(AuditEvent.id)).where(
+                AuditEvent.table_name == "contract",
+                AuditEvent.record_id == str(contract_id),
+                AuditEvent.field == "total_value_pence",
+            )
+        )
+    return value, version, audited
+
+
+def table_rows(path: Path) -> dict[str, list[str]]:
+    """Every table of an SQLite file as sorted row texts: equal results, equal registers."""
+    conn = sqlite3.connect(path)
+    try:
+        names = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+        return {n: sorted(repr(r) for r in conn.execute(f'SELECT * FROM "{n}"')) for n in names}
+    finally:
+        conn.close()
 
 
 def partner_names(reg: Register) -> list[str]:

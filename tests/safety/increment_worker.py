@@ -55,7 +55,7 @@ def run(db: str, contract_id: str, count: int, step: int, go_file: Path) -> dict
                 break
             conflicts += 1
             # Back off a random moment, as a real client would, so six processes do not retry in lockstep.
-            time.sleep(random.uniform(0, 0.05))
+            time.sleep(random.uniform(0, 0.1))
     return {"increments": count, "conflicts": conflicts, "step": step}
 
 

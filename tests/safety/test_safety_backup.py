@@ -10,14 +10,13 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import SAFETY_DIR, plain_contract  # tests/safety/conftest.py
-from sqlalchemy import create_engine, func, select, text
+from conftest import SAFETY_DIR, contract_state, plain_contract  # tests/safety/conftest.py
+from sqlalchemy import create_engine, text
 
 from flagdesk.cli import main
 from flagdesk.services.demo import seed_demo
 from flagdesk.store.engine import Register, open_register
 from flagdesk.store.migrate import head_revision, schema_status
-from flagdesk.store.models import AuditEvent, Contract
 
 
 def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
@@ -33,20 +32,6 @@ def local(tmp_path: Path) -> Register:
         seed_demo(session, user="tester", partners=4, contracts=80, seed=5)
     yield reg
     reg.dispose()
-
-
-def contract_state(reg: Register, contract_id: int) -> tuple[int, int, int]:
-    """(value, version, audited value changes) of one contract."""
-    with reg.session() as session:
-        value, version = session.execute(
-            select(Contract.total_value_pence, Contract.version).where(Contract.id == contract_id)
-        ).one()
-        audited = session.scalar(
-            select(func.count(AuditEvent.id)).where(
-                AuditEvent.record_id == str(contract_id), AuditEvent.field == "total_value_pence"
-            )
-        )
-    return value, version, audited
 
 
 def test_backup_taken_while_another_process_writes_is_consistent(

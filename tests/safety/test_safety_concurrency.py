@@ -8,14 +8,12 @@ import sys
 import time
 from pathlib import Path
 
-from conftest import SAFETY_DIR, plain_contract  # tests/safety/conftest.py
-from sqlalchemy import func, select
+from conftest import SAFETY_DIR, contract_state, plain_contract  # tests/safety/conftest.py
 
 from flagdesk.store.engine import Register
-from flagdesk.store.models import AuditEvent, Contract
 
 WORKERS = 6
-INCREMENTS = 10
+INCREMENTS = 8
 
 
 def test_concurrent_read_modify_write_loses_nothing(seeded: Register, tmp_path: Path) -> None:
@@ -50,17 +48,7 @@ def test_concurrent_read_modify_write_loses_nothing(seeded: Register, tmp_path: 
     expected_gain = sum(r["increments"] * r["step"] for r in results)
     total_writes = WORKERS * INCREMENTS
     conflicts = sum(r["conflicts"] for r in results)
-    with seeded.session() as session:
-        value, version = session.execute(
-            select(Contract.total_value_pence, Contract.version).where(Contract.id == contract_id)
-        ).one()
-        audited = session.scalar(
-            select(func.count(AuditEvent.id)).where(
-                AuditEvent.table_name == "contract",
-                AuditEvent.record_id == str(contract_id),
-                AuditEvent.field == "total_value_pence",
-            )
-        )
+    value, version, audited = contract_state(seeded, contract_id)
     print(f"{seeded.engine.dialect.name}: {total_writes} increments by {WORKERS} processes, {conflicts} conflicts")
     assert value == start_value + expected_gain
     assert version == start_version + total_writes

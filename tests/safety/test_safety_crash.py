@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import os
 import signal
 import sqlite3
@@ -12,26 +11,13 @@ import time
 from pathlib import Path
 
 import pytest
+from conftest import table_rows  # tests/safety/conftest.py
 
 from flagdesk.services.demo import seed_demo
 from flagdesk.store.engine import open_register
 from flagdesk.store.migrate import schema_status
 
 pytestmark = pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="needs POSIX SIGKILL")
-
-
-def fingerprint(path: Path) -> dict[str, str]:
-    """A digest of every table's rows in a fixed order: equal digests, equal register."""
-    conn = sqlite3.connect(path)
-    try:
-        tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")]
-        digests = {}
-        for table in tables:
-            rows = sorted(repr(row) for row in conn.execute(f'SELECT * FROM "{table}"'))
-            digests[table] = hashlib.sha256("\n".join(rows).encode()).hexdigest()
-        return digests
-    finally:
-        conn.close()
 
 
 def integrity(path: Path) -> str:
@@ -48,7 +34,7 @@ def test_bulk_write_killed_mid_way_changes_nothing(tmp_path: Path) -> None:
     with reg.write() as session:
         seed_demo(session, user="tester", partners=5, contracts=300, seed=2)
     reg.dispose()
-    before = fingerprint(path)
+    before = table_rows(path)
     wal = path.with_name(path.name + "-wal")
 
     # One transaction that deletes the register and writes 40,000 contracts: kill it while the
@@ -72,7 +58,7 @@ def test_bulk_write_killed_mid_way_changes_nothing(tmp_path: Path) -> None:
     assert proc.returncode == -signal.SIGKILL
 
     assert integrity(path) == "ok"
-    assert fingerprint(path) == before, f"killed after {written:,} bytes of log, the register changed"
+    assert table_rows(path) == before, f"killed after {written:,} bytes of log, the register changed"
     reg = open_register(path)  # and the program opens it as usual
     assert schema_status(reg.engine).state == "current"
     reg.dispose()
