@@ -37,10 +37,10 @@ def suggestion_text(s: Any) -> str:
 
 def contract_columns() -> list[Column[Any]]:
     return [
-        Column("Contract", lambda r: str(r.contract_id), key=lambda r: r.contract_id, numeric=True),
-        Column("Partner", lambda r: r.partner),
-        Column("Title", lambda r: r.title, tooltip=lambda r: r.title),
-        Column("Best suggestion", lambda r: f"{_top(r).cpv} {_top(r).label}" if _top(r) else "(none left)"),
+        Column("Contract", lambda r: str(r.contract_id), key=lambda r: r.contract_id, numeric=True, width=8),
+        Column("Partner", lambda r: r.partner, width=24),
+        Column("Title", lambda r: r.title, tooltip=lambda r: r.title, width=44),
+        Column("Best suggestion", lambda r: f"{_top(r).cpv} {_top(r).label}" if _top(r) else "(none left)", width=36),
         Column("Confidence", lambda r: f"{_top(r).confidence * 100:.0f}%" if _top(r) else "",
                key=lambda r: _top(r).confidence if _top(r) else None, numeric=True),
     ]
@@ -126,6 +126,8 @@ class ClassificationView(QWidget):
 
     def _show(self, results: list[Any]) -> None:
         self.model.set_records([r for r in results if r.suggestions])
+        if self.model.rowCount():
+            self.table.selectRow(0)
         self._update_counts()
         self._selection_changed()
 

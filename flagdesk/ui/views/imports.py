@@ -43,11 +43,11 @@ FILE, SHEET, MAPPING, PREVIEW, APPLY, RESULT = range(6)
 
 def problem_columns() -> list[Column[Any]]:
     return [
-        Column("Sheet", lambda p: p.sheet or ""),
-        Column("Row", lambda p: "" if p.row is None else str(p.row), key=lambda p: p.row, numeric=True),
-        Column("Column", lambda p: p.column or ""),
-        Column("Value", lambda p: "" if p.value is None else str(p.value)),
-        Column("Severity", lambda p: p.severity),
+        Column("Sheet", lambda p: p.sheet or "", width=12),
+        Column("Row", lambda p: "" if p.row is None else str(p.row), key=lambda p: p.row, numeric=True, width=6),
+        Column("Column", lambda p: p.column or "", width=20),
+        Column("Value", lambda p: "" if p.value is None else str(p.value), width=20),
+        Column("Severity", lambda p: p.severity, width=8),
         Column("Problem", lambda p: p.message, tooltip=lambda p: p.message),
     ]
 
@@ -55,15 +55,15 @@ def problem_columns() -> list[Column[Any]]:
 def batch_columns() -> list[Column[dict[str, Any]]]:
     def count(name: str) -> Column[dict[str, Any]]:
         return Column(name.replace("_", " ").capitalize(), lambda b: f"{b[name]:,}", key=lambda b: b[name],
-                      numeric=True)
+                      numeric=True, width=10)
 
     return [
-        Column("Batch", lambda b: str(b["batch_id"]), key=lambda b: b["batch_id"], numeric=True),
-        Column("File", lambda b: b["file"], tooltip=lambda b: b["file"]),
-        Column("Sheet", lambda b: b["sheet"] or ""),
-        Column("Status", lambda b: b["status"]),
+        Column("Batch", lambda b: str(b["batch_id"]), key=lambda b: b["batch_id"], numeric=True, width=6),
+        Column("File", lambda b: b["file"], tooltip=lambda b: b["file"], width=32),
+        Column("Sheet", lambda b: b["sheet"] or "", width=14),
+        Column("Status", lambda b: b["status"], width=8),
         count("rows_read"), count("new"), count("changed"), count("unchanged"), count("rows_rejected"),
-        Column("By", lambda b: b["created_by"] or ""),
+        Column("By", lambda b: b["created_by"] or "", width=10),
         Column("When", lambda b: (b["created_at"] or "")[:16].replace("T", " ")),
     ]
 
@@ -78,11 +78,11 @@ def _changes_tooltip(plan: Any) -> str:
 
 def plan_columns() -> list[Column[Any]]:
     return [
-        Column("Action", lambda p: p.action),
-        Column("Row", lambda p: str(p.record.row), key=lambda p: p.record.row, numeric=True),
-        Column("Partner", lambda p: p.partner),
-        Column("Reference", lambda p: p.record.reference),
-        Column("Title", lambda p: p.record.title, tooltip=lambda p: p.record.title),
+        Column("Action", lambda p: p.action, width=9),
+        Column("Row", lambda p: str(p.record.row), key=lambda p: p.record.row, numeric=True, width=6),
+        Column("Partner", lambda p: p.partner, width=24),
+        Column("Reference", lambda p: p.record.reference, width=16),
+        Column("Title", lambda p: p.record.title, tooltip=lambda p: p.record.title, width=44),
         Column("Changes", _changes_text, tooltip=_changes_tooltip),
     ]
 
@@ -602,7 +602,8 @@ class ImportsView(QWidget):
     def _show(self, batches: list[dict[str, Any]]) -> None:
         keep = self.selected_batch()
         self.model.set_records(batches)
-        rows = [i for i, b in enumerate(batches) if keep and b["batch_id"] == keep["batch_id"]]
+        rows = [i for i, b in enumerate(self.model.records()) if keep and b["batch_id"] == keep["batch_id"]]
+        rows = rows or ([0] if batches else [])
         if rows:
             self.table.selectRow(rows[0])
 

@@ -39,10 +39,7 @@ class Column(Generic[T]):
     key: Callable[[T], Any] | None = None
     numeric: bool = False
     tooltip: Callable[[T], str] | None = None
-
-
-def _none_last(value: Any) -> tuple[bool, Any]:
-    return (value is None or value == "", value if value is not None else "")
+    width: int = 0  # in average characters; 0 leaves Qt's default
 
 
 class RecordTableModel(QAbstractTableModel, Generic[T]):
@@ -52,10 +49,17 @@ class RecordTableModel(QAbstractTableModel, Generic[T]):
         super().__init__(parent)
         self._columns = list(columns)
         self._records: list[T] = []
+        self._sort: tuple[int, Qt.SortOrder] | None = None  # the person's choice, kept across reloads
+
+    @property
+    def columns(self) -> list[Column[T]]:
+        return list(self._columns)
 
     def set_records(self, records: Sequence[T]) -> None:
         self.beginResetModel()
         self._records = list(records)
+        if self._sort is not None:
+            self._sort_records(*self._sort)
         self.endResetModel()
 
     def records(self) -> list[T]:
@@ -94,12 +98,21 @@ class RecordTableModel(QAbstractTableModel, Generic[T]):
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
         if not 0 <= column < len(self._columns):
-            return
+            return  # no column chosen: keep the service's order (best first, newest first...)
+        self._sort = (column, order)
+        self.layoutAboutToBeChanged.emit()
+        self._sort_records(column, order)
+        self.layoutChanged.emit()
+
+    def _sort_records(self, column: int, order: Qt.SortOrder) -> None:
         spec = self._columns[column]
         get = spec.key or spec.text
-        self.layoutAboutToBeChanged.emit()
-        self._records.sort(key=lambda r: _none_last(get(r)), reverse=order == Qt.SortOrder.DescendingOrder)
-        self.layoutChanged.emit()
+        keyed = [(get(r), r) for r in self._records]
+        # Blanks go last whichever way the column is sorted.
+        filled = [pair for pair in keyed if pair[0] is not None and pair[0] != ""]
+        blank = [r for value, r in keyed if value is None or value == ""]
+        filled.sort(key=lambda pair: pair[0], reverse=order == Qt.SortOrder.DescendingOrder)
+        self._records = [r for _value, r in filled] + blank
 
 
 def record_table(model: RecordTableModel[Any], accessible_name: str, parent: QWidget | None = None) -> QTableView:
@@ -109,12 +122,19 @@ def record_table(model: RecordTableModel[Any], accessible_name: str, parent: QWi
     view.setAccessibleName(accessible_name)
     view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
     view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-    view.setSortingEnabled(True)
     view.setAlternatingRowColors(True)
     view.setWordWrap(False)
     view.verticalHeader().setVisible(False)
-    view.horizontalHeader().setStretchLastSection(True)
-    view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+    view.verticalHeader().setDefaultSectionSize(view.fontMetrics().height() + 8)
+    header = view.horizontalHeader()
+    header.setStretchLastSection(True)
+    header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+    header.setSortIndicator(-1, Qt.SortOrder.AscendingOrder)  # start in the order the service gave
+    view.setSortingEnabled(True)
+    char = view.fontMetrics().averageCharWidth()
+    for i, column in enumerate(model.columns):
+        if column.width:
+            view.setColumnWidth(i, column.width * char + 16)
     return view
 
 

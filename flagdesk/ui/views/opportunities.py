@@ -43,17 +43,17 @@ def _label(value: str | None) -> str:
 
 def opportunity_columns() -> list[Column[Any]]:
     return [
-        Column("Kind", lambda o: _label(o.kind)),
-        Column("Title", lambda o: o.title, tooltip=lambda o: o.title),
+        Column("Kind", lambda o: _label(o.kind), width=14),
+        Column("Title", lambda o: o.title, tooltip=lambda o: o.title, width=44),
         Column("Partners", lambda o: ", ".join(o.partners), key=lambda o: len(o.partners),
-               tooltip=lambda o: "\n".join(o.partners)),
+               tooltip=lambda o: "\n".join(o.partners), width=28),
         Column("Annual value", lambda o: format_pence(o.combined_annual_value_pence),
-               key=lambda o: o.combined_annual_value_pence, numeric=True),
+               key=lambda o: o.combined_annual_value_pence, numeric=True, width=13),
         Column("Est. saving", lambda o: format_pence(o.estimated_saving_pence),
-               key=lambda o: o.estimated_saving_pence, numeric=True),
+               key=lambda o: o.estimated_saving_pence, numeric=True, width=12),
         Column("Realised", lambda o: format_pence(o.realised_saving_pence) if o.realised_saving_pence else "",
-               key=lambda o: o.realised_saving_pence, numeric=True),
-        Column("Status", lambda o: _label(o.status) + ("" if o.is_current else " (no longer found)")),
+               key=lambda o: o.realised_saving_pence, numeric=True, width=11),
+        Column("Status", lambda o: _label(o.status) + ("" if o.is_current else " (no longer found)"), width=14),
         Column("Proposed start", lambda o: o.proposed_start.isoformat() if o.proposed_start else "",
                key=lambda o: o.proposed_start),
     ]
@@ -203,8 +203,7 @@ class OpportunitiesView(QWidget):
         splitter = QSplitter(Qt.Orientation.Horizontal)
         splitter.addWidget(self.table)
         splitter.addWidget(scroll)
-        splitter.setStretchFactor(0, 3)
-        splitter.setStretchFactor(1, 2)
+        splitter.setSizes([720, 520])
         layout = QVBoxLayout(self)
         layout.addLayout(bar)
         layout.addWidget(splitter, 1)
@@ -232,7 +231,7 @@ class OpportunitiesView(QWidget):
         keep = self.current_id()
         self.model.set_records(opportunities)
         self.count_label.setText(f"{len(opportunities):,} opportunities")
-        rows = [i for i, o in enumerate(opportunities) if o.id == keep]
+        rows = [i for i, o in enumerate(self.model.records()) if o.id == keep] or ([0] if opportunities else [])
         if rows:
             self.table.selectRow(rows[0])
         else:

@@ -42,10 +42,10 @@ NEW_TITLE = "New specification"
 
 def spec_columns() -> list[Column[SpecificationRecord]]:
     return [
-        Column("Title", lambda s: s.title, key=lambda s: s.title.lower()),
-        Column("Kind", lambda s: s.kind.replace("_", " ")),
-        Column("Category", lambda s: s.category or ""),
-        Column("Outcomes", lambda s: str(len(s.outcomes)), key=lambda s: len(s.outcomes), numeric=True),
+        Column("Title", lambda s: s.title, key=lambda s: s.title.lower(), width=32),
+        Column("Kind", lambda s: s.kind.replace("_", " "), width=13),
+        Column("Category", lambda s: s.category or "", width=14),
+        Column("Outcomes", lambda s: str(len(s.outcomes)), key=lambda s: len(s.outcomes), numeric=True, width=8),
         Column("Used by", lambda s: ", ".join(s.opportunity_ids), key=lambda s: len(s.opportunity_ids)),
     ]
 
@@ -324,10 +324,11 @@ class SpecificationsView(QWidget):
             self._reselect_loaded()
             return
         self.model.set_records(specs)
-        rows = [i for i, s in enumerate(specs) if s.id == spec_id]
+        records = self.model.records()
+        rows = [i for i, s in enumerate(records) if s.id == spec_id] or ([0] if records and spec_id is None else [])
         if rows:
             self.table.selectRow(rows[0])
-        self.show_spec(specs[rows[0]] if rows else None)
+        self.show_spec(records[rows[0]] if rows else None)
 
     def _selection_changed(self) -> None:
         spec = self.model.record(selected_row(self.table))

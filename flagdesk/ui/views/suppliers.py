@@ -30,21 +30,22 @@ def _flag(value: bool | None) -> str:
 
 def supplier_columns() -> list[Column[Any]]:
     return [
-        Column("Supplier", lambda s: s.name, key=lambda s: s.name.lower(), tooltip=lambda s: "\n".join(s.aliases)),
-        Column("Company number", lambda s: ", ".join(s.company_numbers)),
-        Column("Contracts", lambda s: f"{s.contracts:,}", key=lambda s: s.contracts, numeric=True),
-        Column("SME", lambda s: _flag(s.is_sme)),
-        Column("VCSE", lambda s: _flag(s.is_vcse)),
+        Column("Supplier", lambda s: s.name, key=lambda s: s.name.lower(), tooltip=lambda s: "\n".join(s.aliases),
+               width=44),
+        Column("Company number", lambda s: ", ".join(s.company_numbers), width=16),
+        Column("Contracts", lambda s: f"{s.contracts:,}", key=lambda s: s.contracts, numeric=True, width=10),
+        Column("SME", lambda s: _flag(s.is_sme), width=5),
+        Column("VCSE", lambda s: _flag(s.is_vcse), width=5),
         Column("Spellings", lambda s: str(len(s.aliases)), key=lambda s: len(s.aliases), numeric=True),
     ]
 
 
 def pair_columns() -> list[Column[Any]]:
     def side(label: str, get: Any) -> Column[Any]:
-        return Column(label, lambda p: get(p).name, tooltip=lambda p: _describe(get(p)))
+        return Column(label, lambda p: get(p).name, tooltip=lambda p: _describe(get(p)), width=44)
 
     return [
-        Column("Score", lambda p: f"{p.score:.0f}", key=lambda p: p.score, numeric=True),
+        Column("Score", lambda p: f"{p.score:.0f}", key=lambda p: p.score, numeric=True, width=6),
         side("Supplier A", lambda p: p.a),
         side("Supplier B", lambda p: p.b),
         Column("Contracts A / B", lambda p: f"{p.a.contracts:,} / {p.b.contracts:,}",
@@ -85,9 +86,9 @@ def live_merges(events: list[Any], names: dict[int, str]) -> list[MergeRow]:
 
 def merge_columns() -> list[Column[MergeRow]]:
     return [
-        Column("Kept", lambda m: f"{m.kept_name} (#{m.kept_id})", key=lambda m: m.kept_name.lower()),
-        Column("Merged into it", lambda m: f"#{m.merged_id}", key=lambda m: m.merged_id, numeric=True),
-        Column("When", lambda m: m.at),
+        Column("Kept", lambda m: f"{m.kept_name} (#{m.kept_id})", key=lambda m: m.kept_name.lower(), width=44),
+        Column("Merged into it", lambda m: f"#{m.merged_id}", key=lambda m: m.merged_id, numeric=True, width=14),
+        Column("When", lambda m: m.at, width=17),
         Column("By", lambda m: m.by),
     ]
 
@@ -216,6 +217,8 @@ class SuppliersView(QWidget):
         words = self.search_edit.text().lower().split()
         shown = [s for s, text in zip(self._all, self._search_text, strict=True) if all(w in text for w in words)]
         self.suppliers_model.set_records(shown)
+        if shown and selected_row(self.suppliers_table) < 0:
+            self.suppliers_table.selectRow(0)
         self.count_label.setText(f"{len(shown):,} of {len(self._all):,} suppliers")
 
     def _supplier_selected(self) -> None:
@@ -237,6 +240,8 @@ class SuppliersView(QWidget):
 
     def _show_queue(self, pairs: list[Any]) -> None:
         self.pairs_model.set_records(pairs)
+        if pairs:
+            self.pairs_table.selectRow(0)
         self.queue_label.setText(f"{len(pairs):,} pairs to review, best first")
         self._pair_selected()
 
