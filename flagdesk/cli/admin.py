@@ -40,6 +40,8 @@ def add_commands(sub: Any, common: argparse.ArgumentParser) -> None:
     rm = asub.add_parser("remove-user", parents=[common], help="take a login out of this register")
     rm.add_argument("name", metavar="NAME")
     rm.set_defaults(func=cmd_remove_user)
+    rf = asub.add_parser("refresh-roles", parents=[common], help="re-apply the role grants after a schema upgrade")
+    rf.set_defaults(func=cmd_refresh_roles)
     who = asub.add_parser("whoami", parents=[common], help="who you are signed in as and what you may change")
     who.add_argument("--json", action="store_true")
     who.set_defaults(func=cmd_whoami)
@@ -115,6 +117,15 @@ def cmd_remove_user(args: argparse.Namespace, ctx: Any) -> int:
         dropped = remove_user(session, args.name, acting_user=reg.user)
     kept = "" if dropped else " (the login itself is kept: it is still used elsewhere on the server)"
     print(f"Removed {args.name} from this register{kept}.")
+    return 0
+
+
+def cmd_refresh_roles(args: argparse.Namespace, ctx: Any) -> int:
+    from flagdesk.services.security import refresh_roles
+
+    with ctx.register().write() as session:
+        groups = refresh_roles(session)
+    print(f"Grants re-applied to {', '.join(groups.values())}.")
     return 0
 
 

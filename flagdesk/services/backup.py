@@ -142,6 +142,7 @@ def restore_register(register: str | Path | None, source: Path) -> RestoreResult
     saved = target.with_name(f"{target.stem}.before-restore.{stamp}.sqlite")
     if target.exists():
         online_backup(target, saved)
+        _make_self_contained(saved)
     else:
         saved = None
     try:

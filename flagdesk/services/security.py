@@ -243,6 +243,13 @@ def ensure_group_roles(session: Session) -> dict[str, str]:
     return groups
 
 
+def refresh_roles(session: Session) -> dict[str, str]:
+    """Re-apply the register's grants, e.g. after a schema upgrade added tables (administrators)."""
+    require_shared(session)
+    _require_admin(session)
+    return ensure_group_roles(session)
+
+
 def _validate_request(role: str, partners: list[str]) -> None:
     if role not in ROLES:
         raise ValidationError(f"Unknown role '{role}' (choose {', '.join(ROLES)}).")

@@ -14,7 +14,7 @@ from sqlalchemy.engine import make_url
 from flagdesk.cli import main
 from flagdesk.errors import DatabaseError, PermissionDeniedError
 from flagdesk.services.security import EditScope, check_may_edit, explain_refusal
-from flagdesk.store.engine import Register, create_register_engine, database_url, open_register
+from flagdesk.store.engine import Register, open_register
 from flagdesk.store.models import Contract
 
 
@@ -223,10 +223,24 @@ def test_group_and_superuser_roles_cannot_be_made_users(
         assert code == 1 and "not a person's login" in err
 
 
+@pytest.mark.pg
+def test_only_administrators_refresh_the_grants(
+    pg_seeded: tuple[Register, PgLogins], capsys: pytest.CaptureFixture[str]
+) -> None:
+    reg, logins = pg_seeded
+    code, out, err = run(capsys, "--db", reg.url, "admin", "refresh-roles")
+    assert code == 0 and f"{logins.database}_editor" in out, err
+    viewer = logins.name("viewer")
+    assert run(capsys, "--db", reg.url, "admin", "add-user", viewer, "--role", "viewer")[0] == 0
+    code, _, err = run(capsys, "--db", logins.url_for(viewer), "admin", "refresh-roles")
+    assert code == 1 and "Only an administrator" in err and "a viewer" in err
+
+
 def test_user_administration_is_refused_on_a_local_register(
     register: Register, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    for args in (("add-user", "alice", "--role", "viewer"), ("list-users",), ("remove-user", "alice")):
+    commands = [("add-user", "al", "--role", "viewer"), ("list-users",), ("remove-user", "al"), ("refresh-roles",)]
+    for args in commands:
         code, _, err = run(capsys, "--db", register.url, "admin", *args)
         assert code == 1 and "shared PostgreSQL register" in err and "Traceback" not in err
     code, out, _ = run(capsys, "--db", register.url, "admin", "whoami")
@@ -282,15 +296,6 @@ def test_audit_command_filters_and_reports_every_field(any_register: Register, c
     with pytest.raises(SystemExit) as exc:
         main(["--db", db, "audit", "--since", "31/12/2026"])
     assert exc.value.code == 2
-
-
-def test_sslmode_and_other_tls_options_reach_the_driver() -> None:
-    url = database_url("postgresql://alice@db.example.org/register?sslmode=verify-full&sslrootcert=/etc/ca.pem")
-    assert "sslmode=verify-full" in url
-    engine = create_register_engine(url)
-    _, kwargs = engine.dialect.create_connect_args(engine.url)
-    engine.dispose()
-    assert kwargs["sslmode"] == "verify-full" and kwargs["sslrootcert"] == "/etc/ca.pem"
 
 
 @pytest.mark.pg
