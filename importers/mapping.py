@@ -10,7 +10,7 @@ from typing import Any
 from flagdesk import cpv
 from flagdesk.domain import normalise_company_number
 from importers.fields import FIELD_KINDS, header_scores, normalise_header
-from importers.values import clean_text, is_blank, parse_bool, parse_date, parse_money
+from importers.values import clean_text, decide_date_order, is_blank, parse_bool, parse_date, parse_money
 
 HEADER_SEARCH_ROWS = 30  # title rows above the header are rarely more than a handful
 MIN_HEADER_MATCHES = 2
@@ -204,7 +204,8 @@ def values_fit(kind: str, values: Sequence[Any]) -> bool:
     if kind == "money":
         return _fits_money(present)
     if kind == "date":
-        return _share(present, lambda v: _try(parse_date, v)) >= 0.6
+        order = decide_date_order(present)
+        return _share(present, lambda v: _try(lambda x: parse_date(x, order=order), v)) >= 0.6
     if kind == "bool":
         return _share(present, lambda v: _try(parse_bool, v)) >= 0.8
     if kind == "cpv":

@@ -84,7 +84,7 @@ def inspect_file(path: str | PathLike[str], sheet: str | None = None) -> FileInf
             kind,
             list(book.sheet_names),
             name if kind != "csv" else None,
-            table.header_index,
+            table.header_row,
             table.headers,
             chosen_mapping,
             profile,
@@ -119,6 +119,7 @@ class _Table:
     def __init__(self, path: Path, rows: Iterator[Row], sheet: str | None):
         self.path, self.sheet, self._rows = path, sheet, rows
         self.header_index: int | None = None
+        self.header_row: int | None = None
         self.headers: list[str] = []
         self.sample: list[Row] = []
 
@@ -132,6 +133,7 @@ class _Table:
                 f"{self.path.name}: no recognisable columns (no row names a title, supplier, value or date)"
             )
         self.header_index = index
+        self.header_row = head[index][0]
         after = head[index + 1 :]
         self.sample = after + list(islice(self._rows, max(0, SAMPLE_ROWS - len(after))))
         width = max([len(head[index][1])] + [len(cells) for _, cells in self.sample])

@@ -98,7 +98,7 @@ class FileInfo:
     file_kind: str
     sheets: list[str]
     sheet: str | None
-    header_row: int | None  # 0-based index of the header among the sheet's rows
+    header_row: int | None  # the header's 1-based row number as the user sees it in the sheet
     headers: list[str]
     mapping: dict[str, str]  # suggested: source column -> field ('' = extra)
     profile: str | None

@@ -46,7 +46,7 @@ _company_number = lru_cache(maxsize=16384)(normalise_company_number)
 
 
 def _text(value: Any) -> str:
-    if type(value) is str and "&" not in value and "  " not in value and value == value.strip():
+    if type(value) is str and value == value.strip() and not any(c in value for c in ("&", "  ", "\n", "\r", "\t")):
         return value  # already clean: the common case, checked without splitting
     return clean_text(value)
 
