@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy import bindparam, delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
-from flagdesk.analysis.opportunities import Finding, analyse
+from flagdesk.analysis.opportunities import Finding, analyse, gc_paused
 from flagdesk.analysis.pipeline import PipelineRow, expiry_pipeline
 from flagdesk.analysis.savings import ASSUMPTIONS, Assumptions, assumption, check_value
 from flagdesk.domain import OpportunityKind, OpportunityStatus, enum_value
@@ -152,16 +152,17 @@ def refresh_opportunities(
         a = a.with_value("window_months", window_months)
     report = progress or (lambda _f: None)
     report(0.0)
-    contracts = load_contract_records(session)
-    report(0.3)
-    findings = analyse(
-        contracts,
-        a,
-        as_of=as_of or date.today(),
-        progress=lambda f: report(0.3 + 0.5 * f),
-        cancel=cancel,
-    )
-    summary = store_findings(session, findings)
+    with gc_paused():  # 100,000 records and their analysis: see gc_paused
+        contracts = load_contract_records(session)
+        report(0.3)
+        findings = analyse(
+            contracts,
+            a,
+            as_of=as_of or date.today(),
+            progress=lambda f: report(0.3 + 0.5 * f),
+            cancel=cancel,
+        )
+        summary = store_findings(session, findings)
     audit(session, user, "analyse", "opportunity", "*", None, None, summary.to_json())
     report(1.0)
     return summary
@@ -177,13 +178,9 @@ def store_findings(session: Session, findings: list[Finding]) -> RefreshSummary:
     if new:
         session.execute(insert(Opportunity), [{**_computed(f, now), "id": f.id, "status": "identified"} for f in new])
         # An id is a hash of its contracts, so links are written once, when the id first appears.
-        session.execute(
-            insert(OpportunityContract),
-            [
-                {"opportunity_id": f.id, "contract_id": cid, "role": "vehicle" if cid == f.vehicle_id else "member"}
-                for f in new
-                for cid in f.contract_ids
-            ],
+        _insert_links(
+            session,
+            [(f.id, cid, "vehicle" if cid == f.vehicle_id else "member") for f in new for cid in f.contract_ids],
         )
     if again:
         stmt = update(Opportunity).where(Opportunity.id == bindparam("b_id")).values(**_bound_columns())
@@ -195,6 +192,17 @@ def store_findings(session: Session, findings: list[Finding]) -> RefreshSummary:
     for f in findings:
         by_kind[f.kind.value] += 1
     return RefreshSummary(len(findings), len(new), len(gone), dict(by_kind))
+
+
+def _insert_links(session: Session, rows: list[tuple[str, int, str]]) -> None:
+    """Plain driver executemany: a first analysis of 100k contracts writes ~250k links, and
+    SQLAlchemy's per-row parameter handling would double the time."""
+    conn = session.connection()
+    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+    table = OpportunityContract.__tablename__
+    sql = f"INSERT INTO {table} (opportunity_id, contract_id, role) VALUES ({mark}, {mark}, {mark})"
+    for chunk in _chunks(rows, 50_000):
+        conn.exec_driver_sql(sql, chunk)
 
 
 def _computed(f: Finding, now: datetime) -> dict[str, Any]:
