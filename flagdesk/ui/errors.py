@@ -56,6 +56,12 @@ def show_user_error(exc: BaseException, parent: QWidget | None = None) -> QMessa
     return box
 
 
+def inform(parent: QWidget | None, title: str, text: str) -> None:
+    """A plain information box (an instance, so tests can answer it; the static helpers cannot be patched)."""
+    box = QMessageBox(QMessageBox.Icon.Information, title, text, QMessageBox.StandardButton.Ok, parent)
+    box.exec()
+
+
 class CrashDialog(QDialog):
     """A bug report: what happened in one sentence, and the details ready to copy."""
 

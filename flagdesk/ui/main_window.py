@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QByteArray, QSize, Qt, QUrl
+from PySide6.QtCore import QByteArray, QSize, Qt, QTimer, QUrl
 from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -15,13 +15,13 @@ from PySide6.QtWidgets import (
     QListWidget,
     QListWidgetItem,
     QMainWindow,
-    QMessageBox,
     QStackedWidget,
     QVBoxLayout,
     QWidget,
 )
 
 from flagdesk.ui.context import AppContext, app_settings
+from flagdesk.ui.errors import inform
 
 #: Files a person may drop on the window to import (the import wizard decides what it can read).
 IMPORTABLE_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods", ".csv", ".json")
@@ -173,11 +173,11 @@ class MainWindow(QMainWindow):
 
     # -- navigation -------------------------------------------------------------------------------
 
-    def keys(self) -> list[str]:
+    def view_keys(self) -> list[str]:
         return [e.key for e in self.entries]
 
     def show_view(self, key: str) -> QWidget:
-        row = self.keys().index(key)
+        row = self.view_keys().index(key)
         self.nav.setCurrentRow(row)
         return self.view(key)
 
@@ -189,10 +189,12 @@ class MainWindow(QMainWindow):
         existing = self.views.get(key)
         if existing is not None:
             return existing
-        row = self.keys().index(key)
+        row = self.view_keys().index(key)
         entry = self.entries[row]
         cls = view_class(entry)
         view = cls(self.app) if cls is not None else MissingView(entry.title)
+        if not view.accessibleName():
+            view.setAccessibleName(entry.title)  # screen readers announce the page switched to
         self.views[key] = view
         placeholder = self.stack.widget(row)
         self.stack.insertWidget(row, view)
@@ -257,7 +259,7 @@ class MainWindow(QMainWindow):
         view = self.show_view("imports")
         open_wizard = getattr(view, "open_wizard", None)
         if open_wizard is None:
-            QMessageBox.information(self, "FlagDesk", "Importing is not available in this version.")
+            inform(self, "FlagDesk", "Importing is not available in this version.")
             return
         open_wizard(path) if path else open_wizard()
 
@@ -269,7 +271,7 @@ class MainWindow(QMainWindow):
     def about(self) -> None:
         from flagdesk import __version__
 
-        QMessageBox.about(
+        inform(
             self, "About FlagDesk",
             f"FlagDesk {__version__}\n\nJoint ICT commissioning and supplier management for UK local public "
             "services: one register, opportunities to buy together, commissioning packs.",
@@ -322,7 +324,9 @@ class MainWindow(QMainWindow):
         if isinstance(state, QByteArray) and not state.isEmpty():
             self.restoreState(state)
         key = settings.value("window/view", "dashboard")
-        self.show_view(key if key in self.keys() else self.keys()[0])
+        key = key if key in self.view_keys() else self.view_keys()[0]
+        # Navigate once the window is on screen, so the first view's loading starts after the first paint.
+        QTimer.singleShot(0, lambda: self.nav.currentRow() < 0 and self.show_view(key))
 
     def save_state(self) -> None:
         settings = app_settings()

@@ -64,7 +64,7 @@ def run_screenshots(app: QApplication, db: str | None, out_dir: str, *, as_json:
     startup_ms = process_age_ms()
 
     views: dict[str, float] = {}
-    available = window.keys()
+    available = window.view_keys()
     keys = [k for k in REQUIRED_VIEWS if k in available] + [k for k in available if k not in REQUIRED_VIEWS]
     for key in keys:
         start = time.perf_counter()

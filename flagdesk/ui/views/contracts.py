@@ -14,7 +14,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QMenu,
-    QMessageBox,
     QSplitter,
     QTableView,
     QToolButton,
@@ -25,6 +24,7 @@ from PySide6.QtWidgets import (
 from flagdesk.errors import ConflictError, ValidationError
 from flagdesk.records import ContractRecord
 from flagdesk.ui.context import AppContext
+from flagdesk.ui.errors import inform
 from flagdesk.ui.views.contract_detail import ConflictDialog, ContractDetail, record_values
 from flagdesk.ui.views.contract_model import COLUMNS, HORIZONS, LIVE, ContractFilter, ContractTableModel
 
@@ -322,7 +322,7 @@ class ContractsView(QWidget):
             # An undo or redo over someone else's later change: refuse rather than overwrite it.
             self.undo_stack.clear()
             self.app.contract_records(self._show_records, reload=True)
-            QMessageBox.information(
+            inform(
                 self, "Cannot undo", "This contract was changed by someone else since your edit, so your edit "
                 "can no longer be undone automatically. The latest version is shown."
             )  # fmt: skip

@@ -12,9 +12,11 @@ from flagdesk.records import ContractRecord
 from flagdesk.ui.context import AppContext
 from flagdesk.ui.views.listing import Column, RecordTableModel, record_table
 
+_KIND_LABELS = {"nhs_trust": "NHS trust", "icb": "Integrated care board"}
+
 
 def _kind(value: str) -> str:
-    return value.replace("_", " ").capitalize()
+    return _KIND_LABELS.get(value) or value.replace("_", " ").capitalize()
 
 
 def partner_columns() -> list[Column[Any]]:
@@ -88,7 +90,10 @@ class PartnersView(QWidget):
     def show_partners(self, summaries: list[Any]) -> None:
         self.model.set_records(summaries)
         self.table.sortByColumn(0, Qt.SortOrder.AscendingOrder)
+        self.table.resizeRowsToContents()
         self.status.setText(f"{len(summaries):,} partners")
+        if summaries and not self.table.selectionModel().hasSelection():
+            self.table.selectRow(0)
 
     def _selection_changed(self) -> None:
         rows = self.table.selectionModel().selectedRows()
