@@ -20,7 +20,7 @@ from typing import Any, BinaryIO
 from flagdesk import cpv
 from flagdesk.errors import CancelledError
 from flagdesk.records import ContractRecord
-from flagdesk.reports.cells import safe_cell, xlsx_header, xlsx_value
+from flagdesk.reports.cells import safe_cell
 from flagdesk.reports.output import write_atomically
 
 Progress = Callable[[float], None] | None
@@ -195,28 +195,39 @@ def write_register_xlsx(
     rows: Sequence[ExportRow], path: str | Path, *, ocid_prefix: str = DEFAULT_OCID_PREFIX,
     effective: date | None = None, progress: Progress = None, cancel: Cancel = None,
 ) -> int:
-    """The same LGA columns as a workbook, with real dates and money in pounds as numbers."""
-    from openpyxl import Workbook
+    """The same LGA columns as a workbook, with real dates and money in pounds as numbers.
+
+    xlsxwriter in constant-memory mode writes twice as fast as openpyxl's write-only mode
+    (PERFORMANCE-NOTES.md); text is always written as text, never parsed as a formula or URL.
+    """
+    import xlsxwriter
 
     when = effective or date.today()
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet("Contracts")
-    sheet.freeze_panes = "A2"
-    sheet.append(xlsx_header(sheet, LGA_COLUMNS))
-    for row in _checkpoints(rows, progress, cancel):
-        record = lga_record(row, ocid_prefix, when)
-        sheet.append([xlsx_cell(sheet, record[name], name) for name in LGA_COLUMNS])
-    write_atomically(path, book.save)
+
+    def write(fh: BinaryIO) -> None:
+        options = {"constant_memory": True, "strings_to_formulas": False, "strings_to_urls": False,
+                   "strings_to_numbers": False}
+        book = xlsxwriter.Workbook(fh, options)
+        sheet = book.add_worksheet("Contracts")
+        money, day = book.add_format({"num_format": "#,##0.00"}), book.add_format({"num_format": "dd/mm/yyyy"})
+        sheet.write_row(0, 0, LGA_COLUMNS, book.add_format({"bold": True}))
+        sheet.freeze_panes(1, 0)
+        for line, row in enumerate(_checkpoints(rows, progress, cancel), start=1):
+            record = lga_record(row, ocid_prefix, when)
+            for column, name in enumerate(LGA_COLUMNS):
+                value = record[name]
+                if value is None:
+                    continue
+                if name in MONEY_COLUMNS and isinstance(value, int):
+                    sheet.write_number(line, column, value / 100, money)
+                elif isinstance(value, date):
+                    sheet.write_datetime(line, column, value, day)
+                else:
+                    sheet.write_string(line, column, safe_cell(str(value)))
+        book.close()
+
+    write_atomically(path, write)
     return len(rows)
-
-
-def xlsx_cell(sheet: Any, value: Any, column: str) -> Any:
-    """Pounds as numbers, dates as dates, everything else as neutralised text."""
-    if column in MONEY_COLUMNS and isinstance(value, int):
-        return xlsx_value(sheet, value / 100, "#,##0.00")
-    if isinstance(value, date):
-        return xlsx_value(sheet, value, "dd/mm/yyyy")
-    return xlsx_value(sheet, None if value is None else str(value))
 
 
 # --- OCDS 1.1 -------------------------------------------------------------------------------------------
