@@ -25,10 +25,6 @@ from flagdesk.services.imports import apply_import, preview_import
 from flagdesk.store.engine import Register, open_register
 from flagdesk.store.models import Contract, Setting
 
-# flagdesk.services.imports still calls Result.tuples(), deprecated in SQLAlchemy 2.1 (the venv now has 2.1.9);
-# that is the import service's to change, not what these export tests check.
-pytestmark = pytest.mark.filterwarnings("ignore:The Result.tuples:DeprecationWarning")
-
 HOSTILE = {"title": INJECTION, "description": "+SUM(A1:A9)\t@cmd|' /C calc'!A0"}
 
 
@@ -200,35 +196,86 @@ def test_one_release_field_by_field() -> None:
     from flagdesk.reports.exports import ExportRow, ExportSupplier, lga_record, ocds_release
 
     contract = ContractRecord(
-        id=42, partner_id=7, partner="Westvale Borough Council", partner_kind="district_council",
-        reference="WBC-2022-0042", title="Data centre hosting", description="Hosting and storage",
-        suppliers=("Tidewater Hosting Ltd",), cpv=("72310000-1", "48000000-8"), total_value_pence=123_456_78,
-        start_date=date(2022, 10, 1), end_date=date(2027, 9, 30), max_end_date=date(2028, 9, 30),
-        status="expired", contract_type="framework_agreement", procurement_route="open", version=3,
+        id=42,
+        partner_id=7,
+        partner="Westvale Borough Council",
+        partner_kind="district_council",
+        reference="WBC-2022-0042",
+        title="Data centre hosting",
+        description="Hosting and storage",
+        suppliers=("Tidewater Hosting Ltd",),
+        cpv=("72310000-1", "48000000-8"),
+        total_value_pence=123_456_78,
+        start_date=date(2022, 10, 1),
+        end_date=date(2027, 9, 30),
+        max_end_date=date(2028, 9, 30),
+        status="expired",
+        contract_type="framework_agreement",
+        procurement_route="open",
+        version=3,
     )
     row = ExportRow(contract, suppliers=(ExportSupplier("Tidewater Hosting Ltd", "01234567", is_sme=True),))
-    period = {"startDate": "2022-10-01T00:00:00Z", "endDate": "2027-09-30T00:00:00Z",
-              "maxExtentDate": "2028-09-30T00:00:00Z"}
+    period = {
+        "startDate": "2022-10-01T00:00:00Z",
+        "endDate": "2027-09-30T00:00:00Z",
+        "maxExtentDate": "2028-09-30T00:00:00Z",
+    }
     supplier = {"id": "GB-COH-01234567", "name": "Tidewater Hosting Ltd"}
     assert ocds_release(row, "ocds-abc", date(2026, 11, 25)) == {
-        "ocid": "ocds-abc-42", "id": "ocds-abc-42-contract-3", "date": "2026-11-25T00:00:00Z", "tag": ["contract"],
-        "initiationType": "tender", "language": "en",
+        "ocid": "ocds-abc-42",
+        "id": "ocds-abc-42-contract-3",
+        "date": "2026-11-25T00:00:00Z",
+        "tag": ["contract"],
+        "initiationType": "tender",
+        "language": "en",
         "parties": [
             {"id": "ocds-abc-partner-7", "name": "Westvale Borough Council", "roles": ["buyer"]},
-            {**supplier, "identifier": {"scheme": "GB-COH", "id": "01234567", "legalName": "Tidewater Hosting Ltd"},
-             "roles": ["supplier"]},
+            {
+                **supplier,
+                "identifier": {"scheme": "GB-COH", "id": "01234567", "legalName": "Tidewater Hosting Ltd"},
+                "roles": ["supplier"],
+            },
         ],
         "buyer": {"id": "ocds-abc-partner-7", "name": "Westvale Borough Council"},
-        "awards": [{"id": "42-award", "title": "Data centre hosting", "status": "active", "suppliers": [supplier],
-                    "value": {"amount": 123456.78, "currency": "GBP"}, "contractPeriod": period}],
-        "contracts": [{
-            "id": "42", "awardID": "42-award", "title": "Data centre hosting", "description": "Hosting and storage",
-            "status": "terminated", "period": period, "value": {"amount": 123456.78, "currency": "GBP"},
-            "items": [{"id": "1", "description": "Data centre hosting",
-                       "classification": {"scheme": "CPV", "id": "72310000", "description": "Data-processing services"},
-                       "additionalClassifications": [{"scheme": "CPV", "id": "48000000",
-                                                      "description": "Software package and information systems"}]}],
-        }],
+        "awards": [
+            {
+                "id": "42-award",
+                "title": "Data centre hosting",
+                "status": "active",
+                "suppliers": [supplier],
+                "value": {"amount": 123456.78, "currency": "GBP"},
+                "contractPeriod": period,
+            }
+        ],
+        "contracts": [
+            {
+                "id": "42",
+                "awardID": "42-award",
+                "title": "Data centre hosting",
+                "description": "Hosting and storage",
+                "status": "terminated",
+                "period": period,
+                "value": {"amount": 123456.78, "currency": "GBP"},
+                "items": [
+                    {
+                        "id": "1",
+                        "description": "Data centre hosting",
+                        "classification": {
+                            "scheme": "CPV",
+                            "id": "72310000",
+                            "description": "Data-processing services",
+                        },
+                        "additionalClassifications": [
+                            {
+                                "scheme": "CPV",
+                                "id": "48000000",
+                                "description": "Software package and information systems",
+                            }
+                        ],
+                    }
+                ],
+            }
+        ],
     }
     lga = lga_record(row, "ocds-abc", date(2026, 11, 25))
     assert lga["Contract type"] == "Framework agreement" and lga["Tender process type"] == "Open procedure"
