@@ -123,11 +123,13 @@ class _Table:
         self.headers: list[str] = []
         self.sample: list[Row] = []
 
-    def locate(self) -> None:
+    def locate(self, mapping: dict[str, str] | None = None, saved: SavedMappings = None) -> None:
         head = list(islice(self._rows, HEADER_SEARCH_ROWS))
         if not head:
             raise ImportFileError(f"{self.path.name}: no rows to import")
-        index = find_header(head)
+        index = _header_named_by(head, mapping, saved) if mapping or saved else None
+        if index is None:
+            index = find_header(head)
         if index is None:
             raise ImportFileError(
                 f"{self.path.name}: no recognisable columns (no row names a title, supplier, value or date)"
@@ -163,7 +165,7 @@ class _Table:
         cancel: Cancel,
         total_rows: Callable[[], int | None],
     ) -> ReadResult:
-        self.locate()
+        self.locate(mapping, saved)
         chosen, used_profile = self.suggest(profile, mapping, saved)
         _require_usable(self.path, chosen)
         converter = RowConverter(self.headers, chosen, self.sheet, [cells for _, cells in self.sample])
@@ -182,6 +184,17 @@ class _Table:
         finish_records(records, problems)
         _tick(progress, None, 1.0)
         return ReadResult(records, problems, rows_read, self.sheet, used_profile, chosen, self.headers)
+
+
+def _header_named_by(head: list[Row], mapping: dict[str, str] | None, saved: SavedMappings) -> int | None:
+    """The header row a given or saved mapping speaks of, however unusual its words."""
+    for index, (_, cells) in enumerate(head):
+        names = column_names(cells, len(cells))
+        if mapping and sum(1 for n in names if mapping.get(n)) >= max(1, len([f for f in mapping.values() if f]) // 2):
+            return index
+        if not mapping and saved and saved(header_signature(names)) is not None:
+            return index
+    return None
 
 
 def _profile_or_error(profile: str, headers: Sequence[str]) -> dict[str, str]:

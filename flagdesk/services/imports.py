@@ -99,6 +99,7 @@ _RESTORED = (
     "search_text",
     "identity_key",
     "updated_by",
+    "updated_at",  # restored too, so an undone batch leaves no trace in the contract rows
 )
 
 
@@ -658,7 +659,15 @@ def _before_states(session: Session, ids: list[int]) -> dict[int, dict[str, Any]
 
 
 def _jsonable(value: Any) -> Any:
-    return value.isoformat() if isinstance(value, date) else value
+    return value.isoformat() if isinstance(value, date) else value  # datetime is a date too
+
+
+def _from_json(column: str, value: Any) -> Any:
+    if value is None:
+        return None
+    if column == "updated_at":
+        return datetime.fromisoformat(value)
+    return date.fromisoformat(value) if column in _DATE_COLUMNS else value
 
 
 def _sha256(path: Path) -> str | None:
@@ -691,7 +700,9 @@ class _FallbackResolver:
         self.session, self.user, self.batch_id, self.key = session, user, batch_id, name_key
         self.by_number: dict[str, int] = {}
         self.by_key: dict[str, int] = {}
-        self.aliases = set(session.execute(select(SupplierAlias.supplier_id, SupplierAlias.name)).tuples())
+        self.aliases = {
+            (sid, name) for sid, name in session.execute(select(SupplierAlias.supplier_id, SupplierAlias.name))
+        }
         rows = session.execute(
             select(Supplier.id, Supplier.company_number, Supplier.name_key)
             .where(Supplier.merged_into_id.is_(None))
@@ -822,7 +833,7 @@ def _restore_contracts(session: Session, changes: Iterable[ImportChange], user: 
     for change in changes:
         before = dict(change.before or {})
         links, codes = before.pop("supplier_links"), before.pop("cpv_links")
-        values = {k: (date.fromisoformat(v) if k in _DATE_COLUMNS and v else v) for k, v in before.items()}
+        values = {k: _from_json(k, v) for k, v in before.items()}
         current = session.execute(
             select(*(getattr(Contract, k) for k in SCALARS)).where(Contract.id == change.record_id)
         ).one()
