@@ -25,22 +25,36 @@ def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
 def demo_db(demo_register) -> tuple[str, str]:  # type: ignore[no-untyped-def]
     with demo_register.write() as session:
         refresh_opportunities(session, "tester", as_of=TODAY)
-        opp_id = session.scalars(select(Opportunity.id).where(Opportunity.kind == "aggregation")
-                                 .order_by(Opportunity.id)).first()
+        opp_id = session.scalars(
+            select(Opportunity.id).where(Opportunity.kind == "aggregation").order_by(Opportunity.id)
+        ).first()
     return demo_register.url, opp_id
 
 
 def test_pack_with_annex_and_spec(demo_db, capsys, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     db, opp_id = demo_db
-    code, out, err = run(capsys, "specs", "create", "--db", db, "--title", "Hosting", "--template", "carbon",
-                         "--requirement", "UK data residency", "--json")
+    code, out, err = run(
+        capsys,
+        "specs",
+        "create",
+        "--db",
+        db,
+        "--title",
+        "Hosting",
+        "--template",
+        "carbon",
+        "--requirement",
+        "UK data residency",
+        "--json",
+    )
     assert code == 0, err
     spec = json.loads(out)
     assert spec["version"] == 1 and len(spec["outcomes"]) == 2
 
     pdf, xlsx = tmp_path / "pack.pdf", tmp_path / "annex.xlsx"
-    code, out, err = run(capsys, "pack", opp_id, "--db", db, "-o", str(pdf), "--annex", str(xlsx),
-                         "--spec", str(spec["id"]), "--json")
+    code, out, err = run(
+        capsys, "pack", opp_id, "--db", db, "-o", str(pdf), "--annex", str(xlsx), "--spec", str(spec["id"]), "--json"
+    )
     assert code == 0, err
     summary = json.loads(out)
     assert summary["pages"] >= 6 and summary["opportunity"] == opp_id
@@ -76,8 +90,21 @@ def test_specs_workflow_and_conflict_exit_code(demo_db, capsys) -> None:  # type
     assert run(capsys, "specs", "create", "--db", db, "--title", "Service desk")[0] == 0
     code, out, _ = run(capsys, "specs", "add-outcome", "1", "--db", db, "--template", "time_to_resolve", "--json")
     assert code == 0 and json.loads(out)["version"] == 3  # two library outcomes, one version each
-    code, out, _ = run(capsys, "specs", "add-outcome", "1", "--db", db, "--statement", "Calls answered",
-                       "--measure", "Within 60 s", "--target", "90%", "--json")
+    code, out, _ = run(
+        capsys,
+        "specs",
+        "add-outcome",
+        "1",
+        "--db",
+        db,
+        "--statement",
+        "Calls answered",
+        "--measure",
+        "Within 60 s",
+        "--target",
+        "90%",
+        "--json",
+    )
     assert code == 0 and json.loads(out)["outcomes"][-1]["target"] == "90%"
     code, _, err = run(capsys, "specs", "update", "1", "--db", db, "--set", "title=Old", "--if-version", "1")
     assert code == 3 and "changed since version 1" in err
@@ -100,12 +127,14 @@ def test_pack_and_exports_on_each_back_end(any_register, capsys, tmp_path: Path)
     with any_register.write() as session:
         seed_demo(session, user="tester", partners=5, contracts=150, seed=3)
         refresh_opportunities(session, "tester", as_of=TODAY)
-        opp_id = session.scalars(select(Opportunity.id).where(Opportunity.kind == "aggregation")
-                                 .order_by(Opportunity.id)).first()
+        opp_id = session.scalars(
+            select(Opportunity.id).where(Opportunity.kind == "aggregation").order_by(Opportunity.id)
+        ).first()
     code, out, err = run(capsys, "pack", opp_id, "--db", any_register.url, "-o", str(tmp_path / "p.pdf"), "--json")
     assert code == 0, err
     assert json.loads(out)["pages"] >= 6
     for fmt in ("ocds", "transparency-csv"):
-        code, out, err = run(capsys, "export", "--db", any_register.url, "--format", fmt, "-o",
-                             str(tmp_path / f"r.{fmt}"), "--json")
+        code, out, err = run(
+            capsys, "export", "--db", any_register.url, "--format", fmt, "-o", str(tmp_path / f"r.{fmt}"), "--json"
+        )
         assert code == 0 and json.loads(out)["contracts"] == 150, err

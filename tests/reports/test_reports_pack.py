@@ -32,8 +32,9 @@ def _demo_aggregation(register) -> str:  # type: ignore[no-untyped-def]
         refresh_opportunities(session, "tester", as_of=TODAY)
         rows = session.execute(select(Opportunity.id, Opportunity.details).where(Opportunity.kind == "aggregation"))
         opp_id = max(rows, key=lambda r: (len(r.details.get("partners", [])), r.id)).id
-        first = session.scalars(select(OpportunityContract.contract_id)
-                                .where(OpportunityContract.opportunity_id == opp_id)).first()
+        first = session.scalars(
+            select(OpportunityContract.contract_id).where(OpportunityContract.opportunity_id == opp_id)
+        ).first()
         update_contract(session, first, {"title": INJECTION}, user="tester")
     return opp_id
 
@@ -116,10 +117,16 @@ def test_linked_specification_outcomes_and_criteria_appear(demo_register, tmp_pa
     opp_id = _demo_aggregation(demo_register)
     with demo_register.write() as session:
         spec = create_specification(
-            session, user="tester", title="Data services & hosting <outcomes>",
-            outcomes=[OutcomeRecord("Zero data loss", "Restore tests passed", "Untested", "12 of 12 a year",
-                                    "Quarterly restore report")],
-            sustainability=["Data centre PUE at most 1.4"], template_categories=["accessibility"],
+            session,
+            user="tester",
+            title="Data services & hosting <outcomes>",
+            outcomes=[
+                OutcomeRecord(
+                    "Zero data loss", "Restore tests passed", "Untested", "12 of 12 a year", "Quarterly restore report"
+                )
+            ],
+            sustainability=["Data centre PUE at most 1.4"],
+            template_categories=["accessibility"],
         )
         link_specification(session, spec.id, opp_id, user="tester")
     with demo_register.session() as session:
@@ -127,8 +134,15 @@ def test_linked_specification_outcomes_and_criteria_appear(demo_register, tmp_pa
     out = tmp_path / "spec.pdf"
     write_pack(pack, out)
     flat = " ".join("\n".join(pdf_pages(out)).split())
-    for text in ("Data services & hosting <outcomes>", "Zero data loss", "Restore tests passed",
-                 "12 of 12 a year", "Quarterly restore report", "Data centre PUE at most 1.4", "WCAG 2.2"):
+    for text in (
+        "Data services & hosting <outcomes>",
+        "Zero data loss",
+        "Restore tests passed",
+        "12 of 12 a year",
+        "Quarterly restore report",
+        "Data centre PUE at most 1.4",
+        "WCAG 2.2",
+    ):
         assert text in flat, text
 
 
@@ -146,8 +160,18 @@ def test_annex_has_the_pack_tables_typed_and_neutralised(tmp_path: Path) -> None
     out = tmp_path / "annex.xlsx"
     write_annex(pack, out)
     book = load_workbook(out)
-    assert {"Summary", "Partners", "Contracts", "Outcomes", "Routes", "Saving", "Assumptions", "Risks",
-            "Sign-off", "Criteria"} <= set(book.sheetnames)
+    assert {
+        "Summary",
+        "Partners",
+        "Contracts",
+        "Outcomes",
+        "Routes",
+        "Saving",
+        "Assumptions",
+        "Risks",
+        "Sign-off",
+        "Criteria",
+    } <= set(book.sheetnames)
     contracts = list(book["Contracts"].iter_rows(values_only=True))
     assert len(contracts) == 1 + len(pack.contracts)
     header = contracts[0]
@@ -190,20 +214,37 @@ def test_proposed_start_in_the_past_and_dates_far_apart(tmp_path: Path) -> None:
     assert pages >= 6
 
 
-HOSTILE_TEXT = ["\x00\x01\x1b[31mred", "A" * 1000, "😀 emoji 🚀", "\u202eRTL override", "中文合同",
-                "Gwasanaethau TGCh ŵ ŷ – Cyngor", "<para>&nbsp;</para>", "line1\nline2\r\nline3", "", " ",
-                "&#x41;&lt;", "</b></font><font size=99>"]
+HOSTILE_TEXT = [
+    "\x00\x01\x1b[31mred",
+    "A" * 1000,
+    "😀 emoji 🚀",
+    "\u202eRTL override",
+    "中文合同",
+    "Gwasanaethau TGCh ŵ ŷ – Cyngor",
+    "<para>&nbsp;</para>",
+    "line1\nline2\r\nline3",
+    "",
+    " ",
+    "&#x41;&lt;",
+    "</b></font><font size=99>",
+]
 
 
 def test_hostile_text_everywhere_prints_literally(tmp_path: Path) -> None:
     from dataclasses import replace
 
     pack = make_pack(len(HOSTILE_TEXT))
-    contracts = tuple(replace(c, title=t, reference=t[:30] or "—", partner=t[:50] or "x", suppliers=(t,))
-                      for c, t in zip(pack.contracts, HOSTILE_TEXT, strict=True))
-    pack = replace(pack, contracts=contracts,
-                   opportunity=replace(pack.opportunity, title="</b><font size=99>" + HOSTILE_TEXT[7],
-                                       evidence=tuple(HOSTILE_TEXT)))
+    contracts = tuple(
+        replace(c, title=t, reference=t[:30] or "—", partner=t[:50] or "x", suppliers=(t,))
+        for c, t in zip(pack.contracts, HOSTILE_TEXT, strict=True)
+    )
+    pack = replace(
+        pack,
+        contracts=contracts,
+        opportunity=replace(
+            pack.opportunity, title="</b><font size=99>" + HOSTILE_TEXT[7], evidence=tuple(HOSTILE_TEXT)
+        ),
+    )
     out = tmp_path / "hostile.pdf"
     assert write_pack(pack, out) >= 6
     write_annex(pack, tmp_path / "hostile.xlsx")

@@ -38,16 +38,22 @@ def test_library_covers_the_ict_categories_with_complete_outcomes() -> None:
 def test_create_edit_and_audit_a_specification(any_register) -> None:
     with any_register.write() as session:
         spec = create_specification(
-            session, user="alice", title="  Service desk  ", kind="outcome based", category="end user",
-            requirements=["24/7 phone line", " "], template_categories=["time_to_resolve"],
+            session,
+            user="alice",
+            title="  Service desk  ",
+            kind="outcome based",
+            category="end user",
+            requirements=["24/7 phone line", " "],
+            template_categories=["time_to_resolve"],
             outcomes=[OutcomeRecord("Calls answered fast", "Answered within 60 s", "70%", "90%", "ACD report")],
         )
     assert spec.title == "Service desk" and spec.kind == "outcome_based" and spec.requirements == ("24/7 phone line",)
     assert spec.outcomes[0].statement == "Calls answered fast" and len(spec.outcomes) == 3
 
     with any_register.write() as session:
-        spec = update_specification(session, spec.id, {"summary": "One desk for all partners"}, user="bob",
-                                    if_version=1)
+        spec = update_specification(
+            session, spec.id, {"summary": "One desk for all partners"}, user="bob", if_version=1
+        )
         spec = add_outcome(session, spec.id, outcome_templates("carbon")[0], user="bob", if_version=spec.version)
         spec = update_outcome(session, spec.outcomes[0].id, {"target": "95%"}, user="bob", if_version=spec.version)
         spec = remove_outcome(session, spec.outcomes[1].id, user="bob")
@@ -79,8 +85,13 @@ def test_stale_version_is_refused_and_nothing_written(any_register) -> None:
 
 @pytest.mark.parametrize(
     ("changes", "message"),
-    [({"title": " "}, "needs a title"), ({"kind": "vibes"}, "kind"), ({"colour": "red"}, "Unknown"),
-     ({"requirements": "one string"}, "list"), ({"title": "x" * 301}, "at most 300")],
+    [
+        ({"title": " "}, "needs a title"),
+        ({"kind": "vibes"}, "kind"),
+        ({"colour": "red"}, "Unknown"),
+        ({"requirements": "one string"}, "list"),
+        ({"title": "x" * 301}, "at most 300"),
+    ],
 )
 def test_invalid_changes_are_refused(register, changes: dict[str, object], message: str) -> None:
     with register.write() as session:
