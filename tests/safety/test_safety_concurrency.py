@@ -8,7 +8,7 @@ import sys
 import time
 from pathlib import Path
 
-from conftest import SAFETY_DIR, contract_state, plain_contract  # tests/safety/conftest.py
+from safety_helpers import SAFETY_DIR, contract_state, plain_contract
 
 from flagdesk.store.engine import Register
 

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import table_rows  # tests/safety/conftest.py
+from safety_helpers import integrity, table_rows
 
 from flagdesk.cli import main
 from flagdesk.services.demo import seed_demo
@@ -22,14 +22,6 @@ from flagdesk.store.migrate import schema_status
 pytestmark = pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="needs POSIX SIGKILL")
 SHARED_DATA = Path(__file__).resolve().parents[2] / ".." / "shared" / "data"
 NORFOLK = SHARED_DATA / "registers" / "norfolk-county-council-2016.csv"
-
-
-def integrity(path: Path) -> str:
-    conn = sqlite3.connect(path)
-    try:
-        return conn.execute("PRAGMA integrity_check").fetchone()[0]
-    finally:
-        conn.close()
 
 
 def write_lock_held(path: Path) -> bool:

@@ -7,7 +7,7 @@ from datetime import date, timedelta
 
 import psycopg
 import pytest
-from conftest import PgLogins, partner_names, plain_contract  # tests/safety/conftest.py
+from safety_helpers import PgLogins, partner_names, plain_contract
 from sqlalchemy import select
 from sqlalchemy.engine import make_url
 

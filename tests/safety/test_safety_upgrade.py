@@ -7,7 +7,7 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-from conftest import table_rows  # tests/safety/conftest.py
+from safety_helpers import table_rows
 
 from flagdesk.cli import main
 from flagdesk.store.engine import open_register
