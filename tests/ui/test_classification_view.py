@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 from sqlalchemy import delete, select
-from workflow_support import make_app, wait_idle
+from workflow_support import running_view, wait_idle
 
 from flagdesk.store.models import Contract, ContractCpv, Partner
 from flagdesk.ui.views import classification as classification_module
@@ -38,16 +38,9 @@ def lancashire_register(register: Any) -> Any:
 
 @pytest.fixture
 def view(qtbot: Any, lancashire_register: Any, monkeypatch) -> Iterator[tuple[ClassificationView, list[BaseException]]]:
-    errors: list[BaseException] = []
-    app = make_app(lancashire_register.file_path, errors)
-    widget = ClassificationView(app)
-    qtbot.addWidget(widget)
-    widget.show()
-    widget.refresh()
-    wait_idle(qtbot, app)
     monkeypatch.setattr(classification_module, "confirm", lambda *_a: True)
-    yield widget, errors
-    app.close()
+    with running_view(qtbot, ClassificationView, lancashire_register.file_path) as shown:
+        yield shown
 
 
 def _codes(register: Any, contract_id: int) -> list[tuple[str, str]]:

@@ -15,7 +15,7 @@ from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
 from PySide6.QtGui import QDropEvent
 from PySide6.QtWidgets import QWizard
 from sqlalchemy import func, select
-from workflow_support import make_app, wait_idle
+from workflow_support import running_view, wait_idle
 
 from flagdesk.store.models import Contract, ImportBatch
 from flagdesk.ui.views import imports as imports_module
@@ -48,18 +48,10 @@ def norfolk_head(norfolk: Path, tmp_path: Path) -> Path:
 
 @pytest.fixture
 def view(qtbot: Any, register: Any) -> Iterator[tuple[ImportsView, list[BaseException]]]:
-    errors: list[BaseException] = []
-    app = make_app(register.file_path, errors)
-    widget = ImportsView(app)
-    qtbot.addWidget(widget)
-    widget.show()
-    widget.refresh()
-    wait_idle(qtbot, app)
-    yield widget, errors
-    if widget.wizard is not None:
-        widget.wizard.reject()
-    wait_idle(qtbot, app)
-    app.close()
+    with running_view(qtbot, ImportsView, register.file_path) as (widget, errors):
+        yield widget, errors
+        if widget.wizard is not None:
+            widget.wizard.reject()  # a wizard left open must not leave work running
 
 
 def _contracts(register: Any) -> int:
@@ -140,8 +132,7 @@ def test_cancelling_the_apply_writes_nothing_and_can_be_retried(view, qtbot, reg
     assert _contracts(register) == NORFOLK_ROWS
 
 
-def test_sheet_choice_edited_mapping_problems_and_saved_mapping(view, qtbot, register, tmp_path,
-                                                                qtmodeltester) -> None:
+def test_sheet_choice_edited_mapping_problems_and_saved_mapping(view, qtbot, register, tmp_path, qtmodeltester) -> None:
     widget, errors = view
     path = _two_sheet_workbook(tmp_path / "tamworth.xlsx")
     wizard = widget.open_wizard(str(path))
@@ -193,8 +184,9 @@ def test_a_file_that_is_not_a_register_is_refused_on_the_first_page(view, qtbot,
     assert errors == [], "an unreadable file is a plain message on the page, not a crash"
 
 
-def test_imports_list_shows_problems_and_undoes_with_confirmation(view, qtbot, register, tmp_path,
-                                                                  monkeypatch, qtmodeltester) -> None:
+def test_imports_list_shows_problems_and_undoes_with_confirmation(
+    view, qtbot, register, tmp_path, monkeypatch, qtmodeltester
+) -> None:
     widget, errors = view
     from flagdesk.services.imports import apply_import
 
@@ -228,7 +220,8 @@ def test_dropping_a_file_on_the_view_opens_the_wizard_with_it(view, qtbot, tmp_p
     path = _two_sheet_workbook(tmp_path / "dropped.xlsx")
     mime = QMimeData()
     mime.setUrls([QUrl.fromLocalFile(str(path))])
-    event = QDropEvent(QPointF(5, 5), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
-                       Qt.KeyboardModifier.NoModifier)
+    event = QDropEvent(
+        QPointF(5, 5), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier
+    )
     widget.dropEvent(event)
     assert widget.wizard is not None and widget.wizard.path == str(path)

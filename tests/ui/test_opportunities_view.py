@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFileDialog
-from workflow_support import make_app, wait_idle
+from workflow_support import running_view, wait_idle
 
 from flagdesk.errors import ConflictError, ValidationError
 from flagdesk.services.opportunities import get_opportunity, list_opportunities, refresh_opportunities, set_status
@@ -25,16 +25,8 @@ def analysed_register(demo_register: Any) -> Any:
 
 @pytest.fixture
 def view(qtbot: Any, analysed_register: Any) -> Iterator[tuple[OpportunitiesView, Any, list[BaseException]]]:
-    errors: list[BaseException] = []
-    app = make_app(analysed_register.file_path, errors)
-    widget = OpportunitiesView(app)
-    qtbot.addWidget(widget)
-    widget.resize(1280, 800)
-    widget.show()
-    widget.refresh()
-    wait_idle(qtbot, app)
-    yield widget, app, errors
-    app.close()
+    with running_view(qtbot, OpportunitiesView, analysed_register.file_path) as (widget, errors):
+        yield widget, widget.app, errors
 
 
 def _select(qtbot: Any, widget: OpportunitiesView, row: int = 0) -> Any:
@@ -162,3 +154,17 @@ def test_create_pack_writes_a_pdf_and_previews_it(view, qtbot, tmp_path: Path, m
         outline = dialog.findChild(type(widget.detail.evidence))
         assert outline.item(0).text() == o.title
     dialog.close()
+
+
+def test_column_widths_and_splitter_are_remembered(view, qtbot) -> None:
+    from flagdesk.ui.context import app_settings
+
+    widget, app, _errors = view
+    widget.table.setColumnWidth(1, 321)
+    widget.table.sortByColumn(3, Qt.SortOrder.DescendingOrder)
+    widget.save_state(app_settings())
+    again = OpportunitiesView(app)
+    qtbot.addWidget(again)
+    again.restore_state(app_settings())
+    assert again.table.columnWidth(1) == 321
+    assert again.table.horizontalHeader().sortIndicatorSection() == 3

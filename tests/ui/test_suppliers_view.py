@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from workflow_support import make_app, wait_idle
+from workflow_support import running_view, wait_idle
 
 from flagdesk.errors import ValidationError
 from flagdesk.services.suppliers import DuplicatePair, list_suppliers
@@ -31,16 +31,9 @@ def norfolk_register(register: Any) -> Any:
 
 @pytest.fixture
 def view(qtbot: Any, norfolk_register: Any, monkeypatch) -> Iterator[tuple[SuppliersView, list[BaseException]]]:
-    errors: list[BaseException] = []
-    app = make_app(norfolk_register.file_path, errors)
-    widget = SuppliersView(app)
-    qtbot.addWidget(widget)
-    widget.show()
-    widget.refresh()
-    wait_idle(qtbot, app)
     monkeypatch.setattr(suppliers_module, "confirm", lambda *_a: True)
-    yield widget, errors
-    app.close()
+    with running_view(qtbot, SuppliersView, norfolk_register.file_path) as shown:
+        yield shown
 
 
 def _counts(register: Any) -> dict[int, int]:

@@ -5,6 +5,8 @@ Plain functions (not fixtures) so each test module keeps its fixtures to itself.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -26,3 +28,21 @@ def make_app(db: Path | str, errors: list[BaseException]) -> AppContext:
 def wait_idle(qtbot: Any, app: AppContext) -> None:
     """Let every queued read and write deliver its result on the GUI thread."""
     qtbot.waitUntil(lambda: not app.tasks.running(), timeout=TASK_TIMEOUT_MS)
+
+
+@contextmanager
+def running_view(qtbot: Any, view_cls: type, db: Path | str) -> Iterator[tuple[Any, list[BaseException]]]:
+    """A view on the register at `db`, shown and loaded; errors it reports are collected."""
+    errors: list[BaseException] = []
+    app = make_app(db, errors)
+    view = view_cls(app)
+    qtbot.addWidget(view)
+    view.resize(1280, 800)
+    view.show()
+    view.refresh()
+    wait_idle(qtbot, app)
+    try:
+        yield view, errors
+    finally:
+        wait_idle(qtbot, app)
+        app.close()

@@ -22,7 +22,15 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from flagdesk.ui.views.listing import Column, RecordTableModel, confirm, record_table, selected_row
+from flagdesk.ui.views.listing import (
+    Column,
+    RecordTableModel,
+    confirm,
+    record_table,
+    restore_layout,
+    save_layout,
+    selected_row,
+)
 
 DEFAULT_THRESHOLD_PCT = 60.0
 
@@ -110,6 +118,18 @@ class ClassificationView(QWidget):
         self.accept_all_button.clicked.connect(self.accept_above)
         self.threshold.valueChanged.connect(self._update_counts)
 
+
+    # --- remembered layout (the main window calls these) ------------------------------------------
+
+    def _layout_widgets(self) -> dict[str, Any]:
+        return {"table": self.table}
+
+    def save_state(self, settings: Any) -> None:
+        save_layout(settings, "classification", self._layout_widgets())
+
+    def restore_state(self, settings: Any) -> None:
+        restore_layout(settings, "classification", self._layout_widgets())
+
     # --- loading ------------------------------------------------------------------------------
 
     def refresh(self) -> None:
@@ -134,8 +154,11 @@ class ClassificationView(QWidget):
     def _update_counts(self) -> None:
         records = self.model.records()
         n = above(records, self.threshold_value())
-        self.status.setText(f"{len(records):,} contracts without a code have suggestions; {n:,} at or above "
-                            f"{self.threshold.value():.0f}%.")
+        if not records:
+            self.status.setText("Nothing to review: every contract has a CPV code or no suggestion is left.")
+        else:
+            self.status.setText(f"{len(records):,} contracts without a code have suggestions; {n:,} at or above "
+                                f"{self.threshold.value():.0f}%.")
         self.accept_all_button.setEnabled(n > 0)
 
     def threshold_value(self) -> float:

@@ -32,7 +32,16 @@ from PySide6.QtWidgets import (
 
 from flagdesk.errors import CancelledError
 from flagdesk.ui.tasks import TaskContext, TaskHandle
-from flagdesk.ui.views.listing import Column, ProgressStrip, RecordTableModel, confirm, record_table, selected_row
+from flagdesk.ui.views.listing import (
+    Column,
+    ProgressStrip,
+    RecordTableModel,
+    confirm,
+    record_table,
+    restore_layout,
+    save_layout,
+    selected_row,
+)
 
 FILE_FILTER = "Registers (*.xlsx *.xlsm *.xls *.ods *.csv *.json);;All files (*)"
 FROM_FILE = "(named in the file)"
@@ -593,6 +602,18 @@ class ImportsView(QWidget):
         layout = QVBoxLayout(self)
         layout.addLayout(bar)
         layout.addWidget(splitter, 1)
+
+
+    # --- remembered layout (the main window calls these) ------------------------------------------
+
+    def _layout_widgets(self) -> dict[str, Any]:
+        return {"batches": self.table, "problems": self.problems_table}
+
+    def save_state(self, settings: Any) -> None:
+        save_layout(settings, "imports", self._layout_widgets())
+
+    def restore_state(self, settings: Any) -> None:
+        restore_layout(settings, "imports", self._layout_widgets())
 
     def refresh(self) -> None:
         from flagdesk.services.imports import list_imports

@@ -10,7 +10,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, QTimer
+from PySide6.QtCore import QAbstractTableModel, QByteArray, QModelIndex, QPersistentModelIndex, Qt, QTimer
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QProgressBar,
     QPushButton,
+    QSplitter,
     QTableView,
     QWidget,
 )
@@ -195,3 +196,18 @@ class ProgressStrip(QWidget):
     def _poll(self) -> None:
         if self.handle is not None:
             self.bar.setValue(int(self.handle.progress_value * 1000))
+
+
+def save_layout(settings: Any, prefix: str, widgets: dict[str, QTableView | QSplitter]) -> None:
+    """Remember column widths, order and sort of tables, and splitter positions, between sessions."""
+    for name, widget in widgets.items():
+        state = widget.horizontalHeader().saveState() if isinstance(widget, QTableView) else widget.saveState()
+        settings.setValue(f"{prefix}/{name}", state)
+
+
+def restore_layout(settings: Any, prefix: str, widgets: dict[str, QTableView | QSplitter]) -> None:
+    for name, widget in widgets.items():
+        state = settings.value(f"{prefix}/{name}")
+        if isinstance(state, QByteArray) and not state.isEmpty():
+            target = widget.horizontalHeader() if isinstance(widget, QTableView) else widget
+            target.restoreState(state)

@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
 
 from flagdesk.domain import OpportunityKind, OpportunityStatus, format_pence
 from flagdesk.records import ContractRecord
-from flagdesk.ui.views.listing import Column, RecordTableModel, record_table, selected_row
+from flagdesk.ui.views.listing import Column, RecordTableModel, record_table, restore_layout, save_layout, selected_row
 from flagdesk.ui.views.timeline import ContractTimeline
 
 ALL_KINDS = "All kinds"
@@ -48,9 +48,9 @@ def opportunity_columns() -> list[Column[Any]]:
         Column("Partners", lambda o: ", ".join(o.partners), key=lambda o: len(o.partners),
                tooltip=lambda o: "\n".join(o.partners), width=28),
         Column("Annual value", lambda o: format_pence(o.combined_annual_value_pence),
-               key=lambda o: o.combined_annual_value_pence, numeric=True, width=13),
+               key=lambda o: o.combined_annual_value_pence, numeric=True, width=15),
         Column("Est. saving", lambda o: format_pence(o.estimated_saving_pence),
-               key=lambda o: o.estimated_saving_pence, numeric=True, width=12),
+               key=lambda o: o.estimated_saving_pence, numeric=True, width=14),
         Column("Realised", lambda o: format_pence(o.realised_saving_pence) if o.realised_saving_pence else "",
                key=lambda o: o.realised_saving_pence, numeric=True, width=11),
         Column("Status", lambda o: _label(o.status) + ("" if o.is_current else " (no longer found)"), width=14),
@@ -200,13 +200,13 @@ class OpportunitiesView(QWidget):
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
         scroll.setWidget(self.detail)
-        splitter = QSplitter(Qt.Orientation.Horizontal)
-        splitter.addWidget(self.table)
-        splitter.addWidget(scroll)
-        splitter.setSizes([720, 520])
+        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.splitter.addWidget(self.table)
+        self.splitter.addWidget(scroll)
+        self.splitter.setSizes([720, 520])
         layout = QVBoxLayout(self)
         layout.addLayout(bar)
-        layout.addWidget(splitter, 1)
+        layout.addWidget(self.splitter, 1)
 
     def _connect(self) -> None:
         self.kind_combo.currentIndexChanged.connect(self.refresh)
@@ -217,6 +217,18 @@ class OpportunitiesView(QWidget):
         self.detail.status_requested.connect(self.change_status)
         self.detail.saving_requested.connect(self.record_saving)
         QShortcut(QKeySequence("Ctrl+Shift+A"), self, self.analyse)  # F5 is the window's Refresh
+
+
+    # --- remembered layout (the main window calls these) ------------------------------------------
+
+    def _layout_widgets(self) -> dict[str, Any]:
+        return {"table": self.table, "splitter": self.splitter}
+
+    def save_state(self, settings: Any) -> None:
+        save_layout(settings, "opportunities", self._layout_widgets())
+
+    def restore_state(self, settings: Any) -> None:
+        restore_layout(settings, "opportunities", self._layout_widgets())
 
     # --- loading ---------------------------------------------------------------------------------
 

@@ -32,7 +32,15 @@ from PySide6.QtWidgets import (
 from flagdesk.domain import SpecKind
 from flagdesk.errors import ConflictError
 from flagdesk.reports.packdata import OutcomeRecord, SpecificationRecord
-from flagdesk.ui.views.listing import Column, RecordTableModel, confirm, record_table, selected_row
+from flagdesk.ui.views.listing import (
+    Column,
+    RecordTableModel,
+    confirm,
+    record_table,
+    restore_layout,
+    save_layout,
+    selected_row,
+)
 
 OUTCOME_HEADERS = ("Outcome", "Measure", "Baseline", "Target", "Evidence source")
 OUTCOME_FIELDS = ("statement", "measure", "baseline", "target", "evidence_source")
@@ -296,10 +304,25 @@ class SpecificationsView(QWidget):
         dirty = self.detail.is_dirty()
         self.save_button.setEnabled(dirty)
         self.revert_button.setEnabled(dirty)
-        self.state_label.setText("Unsaved changes" if dirty else "")
+        empty = self.model.rowCount() == 0
+        self.state_label.setText("Unsaved changes" if dirty else
+                                 "No specifications yet: start one, then add outcomes from the library." if empty
+                                 else "")
         has = self.detail.loaded is not None
         for widget in (self.add_outcome_button, self.remove_outcome_button, self.template_button, self.link_button):
             widget.setEnabled(has)
+
+
+    # --- remembered layout (the main window calls these) ------------------------------------------
+
+    def _layout_widgets(self) -> dict[str, Any]:
+        return {"table": self.table}
+
+    def save_state(self, settings: Any) -> None:
+        save_layout(settings, "specifications", self._layout_widgets())
+
+    def restore_state(self, settings: Any) -> None:
+        restore_layout(settings, "specifications", self._layout_widgets())
 
     # --- loading ------------------------------------------------------------------------------
 

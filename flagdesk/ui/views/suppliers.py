@@ -21,7 +21,15 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from flagdesk.ui.views.listing import Column, RecordTableModel, confirm, record_table, selected_row
+from flagdesk.ui.views.listing import (
+    Column,
+    RecordTableModel,
+    confirm,
+    record_table,
+    restore_layout,
+    save_layout,
+    selected_row,
+)
 
 
 def _flag(value: bool | None) -> str:
@@ -196,6 +204,18 @@ class SuppliersView(QWidget):
         layout.addLayout(bar)
         layout.addWidget(self.merges_table, 1)
         return tab
+
+
+    # --- remembered layout (the main window calls these) ------------------------------------------
+
+    def _layout_widgets(self) -> dict[str, Any]:
+        return {"suppliers": self.suppliers_table, "pairs": self.pairs_table, "merges": self.merges_table}
+
+    def save_state(self, settings: Any) -> None:
+        save_layout(settings, "suppliers", self._layout_widgets())
+
+    def restore_state(self, settings: Any) -> None:
+        restore_layout(settings, "suppliers", self._layout_widgets())
 
     # --- loading ------------------------------------------------------------------------------
 

@@ -27,6 +27,7 @@ class ContractTimeline(QWidget):
         self._contracts: list[ContractRecord] = []
         self._marker: date | None = None
         self._today = date.today()
+        self._label_width = LABEL_WIDTH
 
     def set_contracts(self, contracts: Sequence[ContractRecord], proposed_start: date | None = None,
                       today: date | None = None) -> None:
@@ -54,7 +55,7 @@ class ContractTimeline(QWidget):
         return first - pad, last + pad
 
     def sizeHint(self) -> QSize:
-        return QSize(600, AXIS_HEIGHT + ROW_HEIGHT * max(1, len(self._contracts)) + 8)
+        return QSize(600, AXIS_HEIGHT + ROW_HEIGHT * max(1, len(self._contracts)) + 20)  # + marker labels
 
     def minimumSizeHint(self) -> QSize:
         return QSize(300, self.sizeHint().height())
@@ -69,7 +70,8 @@ class ContractTimeline(QWidget):
             painter.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter, "No contracts to show")
             return
         first, last = self.span()
-        left, right = LABEL_WIDTH, max(LABEL_WIDTH + 50, self.width() - 10)
+        self._label_width = min(LABEL_WIDTH, self.width() // 3)
+        left, right = self._label_width, max(self._label_width + 50, self.width() - 10)
         days = max(1, (last - first).days)
 
         def x_of(d: date) -> float:
@@ -79,9 +81,10 @@ class ContractTimeline(QWidget):
         colours = self._partner_colours()
         for row, c in enumerate(self._contracts):
             self._paint_contract(painter, row, c, x_of, first, colours[c.partner])
-        for when, label in ((self._today, "today"), (self._marker, "proposed start")):
+        # "today" reads to the left of its line, "proposed start" to the right, so close dates never collide.
+        for when, label, leftwards in ((self._today, "today", True), (self._marker, "proposed start", False)):
             if when:
-                self._paint_marker(painter, x_of(when), label)
+                self._paint_marker(painter, x_of(when), label, leftwards)
         painter.end()
 
     def _partner_colours(self) -> dict[str, QColor]:
@@ -92,7 +95,12 @@ class ContractTimeline(QWidget):
         text = self.palette().color(QPalette.ColorRole.Text)
         grid = QColor(text)
         grid.setAlpha(50)
+        width = self.width() - self._label_width
+        years = max(1, last.year - first.year)
+        step = next((s for s in (1, 2, 5, 10, 20, 50) if width * s / years >= 44), 100)  # labels 44 px apart
         for year in range(first.year + 1, last.year + 1):
+            if year % step:
+                continue
             x = x_of(date(year, 1, 1))
             painter.setPen(QPen(grid, 1))
             painter.drawLine(int(x), AXIS_HEIGHT, int(x), self.height())
@@ -103,10 +111,11 @@ class ContractTimeline(QWidget):
                         colour: QColor) -> None:
         top = AXIS_HEIGHT + row * ROW_HEIGHT + 3
         painter.setPen(self.palette().color(QPalette.ColorRole.Text))
-        label = f"{c.partner} · {c.reference or c.title}"
-        painter.drawText(QRectF(4, top, LABEL_WIDTH - 8, ROW_HEIGHT - 6),
-                         Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft,
-                         painter.fontMetrics().elidedText(label, Qt.TextElideMode.ElideRight, LABEL_WIDTH - 8))
+        label = f"{c.reference or c.title} · {c.partner}"
+        room = self._label_width - 8
+        align = Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft
+        painter.drawText(QRectF(4, top, room, ROW_HEIGHT - 6), align,
+                         painter.fontMetrics().elidedText(label, Qt.TextElideMode.ElideRight, room))
         if c.end_date is None:
             return
         start = c.start_date or first
@@ -119,8 +128,10 @@ class ContractTimeline(QWidget):
             painter.setBrush(lighter)
             painter.drawRect(QRectF(x_of(c.end_date), top, x_of(c.max_end_date) - x_of(c.end_date), ROW_HEIGHT - 6))
 
-    def _paint_marker(self, painter: QPainter, x: float, label: str) -> None:
+    def _paint_marker(self, painter: QPainter, x: float, label: str, leftwards: bool) -> None:
         pen = QPen(self.palette().color(QPalette.ColorRole.Highlight), 2, Qt.PenStyle.DashLine)
         painter.setPen(pen)
-        painter.drawLine(int(x), AXIS_HEIGHT - 4, int(x), self.height())
-        painter.drawText(QRectF(x + 3, AXIS_HEIGHT - 2, 120, 14), Qt.AlignmentFlag.AlignLeft, label)
+        painter.drawLine(int(x), AXIS_HEIGHT, int(x), self.height())
+        box = QRectF(x - 123, self.height() - 16, 120, 14) if leftwards else QRectF(x + 3, self.height() - 16, 120, 14)
+        align = Qt.AlignmentFlag.AlignRight if leftwards else Qt.AlignmentFlag.AlignLeft
+        painter.drawText(box, align | Qt.AlignmentFlag.AlignVCenter, label)
