@@ -41,14 +41,25 @@ def add_commands(sub: Any, common: argparse.ArgumentParser) -> None:
     create.add_argument("--requirement", action="append", default=[], help="repeat for each requirement")
     create.add_argument("--social-value", action="append", default=[], help="repeat for each criterion")
     create.add_argument("--sustainability", action="append", default=[], help="repeat for each criterion")
-    create.add_argument("--template", action="append", default=[], metavar="CATEGORY",
-                        help="start from the outcome library's CATEGORY (repeatable; see `specs templates`)")
+    create.add_argument(
+        "--template",
+        action="append",
+        default=[],
+        metavar="CATEGORY",
+        help="start from the outcome library's CATEGORY (repeatable; see `specs templates`)",
+    )
     create.add_argument("--json", action="store_true")
     create.set_defaults(func=cmd_specs_create)
     update = ssub.add_parser("update", parents=[common], help="change fields of a specification")
     update.add_argument("id", type=int)
-    update.add_argument("--set", dest="assignments", action="append", default=[], metavar="FIELD=VALUE",
-                        help="title, kind, category or summary (repeatable)")
+    update.add_argument(
+        "--set",
+        dest="assignments",
+        action="append",
+        default=[],
+        metavar="FIELD=VALUE",
+        help="title, kind, category or summary (repeatable)",
+    )
     update.add_argument("--if-version", type=int, metavar="N", help="refuse (exit 3) unless still at version N")
     update.add_argument("--json", action="store_true")
     update.set_defaults(func=cmd_specs_update)
@@ -94,14 +105,22 @@ def cmd_pack(args: argparse.Namespace, ctx: Any) -> int:
     pages = write_pack(data, args.output)
     if args.annex:
         write_annex(data, args.annex)
-    summary = {"file": args.output, "pages": pages, "annex": args.annex, "opportunity": data.opportunity.id,
-               "contracts": len(data.contracts), "partners": len(data.partners)}
+    summary = {
+        "file": args.output,
+        "pages": pages,
+        "annex": args.annex,
+        "opportunity": data.opportunity.id,
+        "contracts": len(data.contracts),
+        "partners": len(data.partners),
+    }
     if args.json:
         ctx.emit_json(summary)
     else:
         annex = f" and annex {args.annex}" if args.annex else ""
-        print(f"Pack for {data.opportunity.id} written to {args.output} ({pages} pages){annex}: "
-              f"{len(data.contracts)} contracts, {len(data.partners)} partners.")
+        print(
+            f"Pack for {data.opportunity.id} written to {args.output} ({pages} pages){annex}: "
+            f"{len(data.contracts)} contracts, {len(data.partners)} partners."
+        )
     return 0
 
 
@@ -149,8 +168,15 @@ def cmd_specs_create(args: argparse.Namespace, ctx: Any) -> int:
     reg = ctx.register()
     with reg.write() as session:
         spec = create_specification(
-            session, user=reg.user, title=args.title, kind=args.kind, category=args.category, summary=args.summary,
-            requirements=args.requirement, social_value=args.social_value, sustainability=args.sustainability,
+            session,
+            user=reg.user,
+            title=args.title,
+            kind=args.kind,
+            category=args.category,
+            summary=args.summary,
+            requirements=args.requirement,
+            social_value=args.social_value,
+            sustainability=args.sustainability,
             template_categories=args.template,
         )
     _print_spec(spec, ctx, as_json=args.json)
@@ -180,9 +206,11 @@ def cmd_specs_add_outcome(args: argparse.Namespace, ctx: Any) -> int:
 
     if bool(args.template) == bool(args.statement):
         raise ValidationError("Give either --template CATEGORY or --statement TEXT.")
-    outcomes = outcome_templates(args.template) if args.template else [
-        OutcomeRecord(args.statement, args.measure, args.baseline, args.target, args.evidence)
-    ]
+    outcomes = (
+        outcome_templates(args.template)
+        if args.template
+        else [OutcomeRecord(args.statement, args.measure, args.baseline, args.target, args.evidence)]
+    )
     reg = ctx.register()
     with reg.write() as session:
         version = args.if_version
@@ -248,10 +276,14 @@ def _print_spec(spec: SpecificationRecord, ctx: Any, *, as_json: bool) -> None:
         print(f"  {spec.summary}")
     for o in spec.outcomes:
         print(f"  [{o.id}] {o.statement}")
-        print(f"       measure: {o.measure} | baseline: {o.baseline} | target: {o.target} | evidence: "
-              f"{o.evidence_source}")
-    for title, items in (("requirements", spec.requirements), ("social value", spec.social_value),
-                         ("sustainability", spec.sustainability)):
+        print(
+            f"       measure: {o.measure} | baseline: {o.baseline} | target: {o.target} | evidence: {o.evidence_source}"
+        )
+    for title, items in (
+        ("requirements", spec.requirements),
+        ("social value", spec.social_value),
+        ("sustainability", spec.sustainability),
+    ):
         for item in items:
             print(f"  {title}: {item}")
     if spec.opportunity_ids:

@@ -10,8 +10,7 @@ from flagdesk.reports.cells import xlsx_header, xlsx_value
 from flagdesk.reports.output import write_atomically
 from flagdesk.reports.packdata import PackData
 
-NUMBER_FORMATS = {tables.MONEY: "£#,##0.00", tables.DATE: "dd/mm/yyyy", tables.PERCENT: "0.0%",
-                  tables.INT: "#,##0"}
+NUMBER_FORMATS = {tables.MONEY: "£#,##0.00", tables.DATE: "dd/mm/yyyy", tables.PERCENT: "0.0%", tables.INT: "#,##0"}
 MM_PER_CHARACTER = 2.0  # roughly, at Calibri 11
 
 
@@ -19,12 +18,17 @@ def summary_table(pack: PackData) -> tables.PackTable:
     opp = pack.opportunity
     spec = pack.specification
     rows: list[tuple[Any, ...]] = [
-        ("Opportunity", opp.id), ("Title", opp.title), ("Kind", tables.humanise(opp.kind)),
-        ("Status", tables.humanise(opp.status)), ("Lead partner", opp.lead_partner or ""),
+        ("Opportunity", opp.id),
+        ("Title", opp.title),
+        ("Kind", tables.humanise(opp.kind)),
+        ("Status", tables.humanise(opp.status)),
+        ("Lead partner", opp.lead_partner or ""),
         ("Combined annual value (£)", opp.combined_annual_value_pence / 100),
         ("Estimated annual saving (£)", opp.estimated_saving_pence / 100),
-        ("Proposed start", opp.proposed_start), ("Score", opp.score),
-        ("Specification", spec.title if spec else ""), ("Prepared on", pack.prepared_on),
+        ("Proposed start", opp.proposed_start),
+        ("Score", opp.score),
+        ("Specification", spec.title if spec else ""),
+        ("Prepared on", pack.prepared_on),
         ("Prepared by", pack.prepared_by),
     ]
     rows += [("Evidence", line) for line in opp.evidence]
@@ -34,8 +38,15 @@ def summary_table(pack: PackData) -> tables.PackTable:
 
 def criteria_table(pack: PackData) -> tables.PackTable:
     spec = pack.specification
-    groups = (("Requirement", spec.requirements), ("Social value", spec.social_value),
-              ("Sustainability", spec.sustainability)) if spec else ()
+    groups = (
+        (
+            ("Requirement", spec.requirements),
+            ("Social value", spec.social_value),
+            ("Sustainability", spec.sustainability),
+        )
+        if spec
+        else ()
+    )
     rows = tuple((kind, text) for kind, items in groups for text in items)
     columns = (tables.Column("Type", tables.TEXT, 40), tables.Column("Statement", tables.TEXT, 180))
     return tables.PackTable("Criteria", "Requirements and criteria", columns, rows)

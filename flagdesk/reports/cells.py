@@ -33,9 +33,7 @@ def safe_cell(value: Any) -> Any:
 
 def is_formula_like(value: Any) -> bool:
     """True if a spreadsheet would treat this cell value as a formula (used by tests and checks)."""
-    return isinstance(value, str) and not _PLAIN_NUMBER.match(value) and value.lstrip(" ").startswith(
-        FORMULA_TRIGGERS
-    )
+    return isinstance(value, str) and not _PLAIN_NUMBER.match(value) and value.lstrip(" ").startswith(FORMULA_TRIGGERS)
 
 
 def xlsx_header(sheet: Any, names: Iterable[str]) -> list[Any]:

@@ -33,30 +33,62 @@ CHECK_EVERY = 500  # rows between progress reports and cancel checks
 # The LGA / iStandUK contracts schema for the Local Government Transparency Code 2015, exactly as
 # councils publish it (the Norfolk register's header), so our importer's built-in profile reads it.
 LGA_COLUMNS: tuple[str, ...] = (
-    "Organisation name", "Organisation Code", "Effective Date", "Contract Reference number / ID",
-    "Open Contracting ID", "Title of the Agreement", "Contract type", "Directorate / service responsible",
-    "Service Category label", "Service category URI", "Description of goods and services",
-    "Procurement classification: Councils procurement category label", "Procurement classification: CPV label",
-    "Procurement classification: CPV code", "Procurement classification: Proclass label",
-    "Procurement classification: Proclass code", "Contract start date", "End date", "Review date",
-    "Last extension date", "Contract value", "Fixed cost / estimated cost", "Irrecoverable VAT", "Supplier name",
-    "Supplier registered company number", "Supplier registered charity number", "Other supplier ID",
-    "SME supplier", "VCSE supplier", "VCSE supplier type", "Nominated contact point: name",
-    "Nominated contact point: email", "Nominated contact point: URL", "Tender process type",
-    "Tender document URL", "Contract document URL", "Performance information URL", "Location service label",
+    "Organisation name",
+    "Organisation Code",
+    "Effective Date",
+    "Contract Reference number / ID",
+    "Open Contracting ID",
+    "Title of the Agreement",
+    "Contract type",
+    "Directorate / service responsible",
+    "Service Category label",
+    "Service category URI",
+    "Description of goods and services",
+    "Procurement classification: Councils procurement category label",
+    "Procurement classification: CPV label",
+    "Procurement classification: CPV code",
+    "Procurement classification: Proclass label",
+    "Procurement classification: Proclass code",
+    "Contract start date",
+    "End date",
+    "Review date",
+    "Last extension date",
+    "Contract value",
+    "Fixed cost / estimated cost",
+    "Irrecoverable VAT",
+    "Supplier name",
+    "Supplier registered company number",
+    "Supplier registered charity number",
+    "Other supplier ID",
+    "SME supplier",
+    "VCSE supplier",
+    "VCSE supplier type",
+    "Nominated contact point: name",
+    "Nominated contact point: email",
+    "Nominated contact point: URL",
+    "Tender process type",
+    "Tender document URL",
+    "Contract document URL",
+    "Performance information URL",
+    "Location service label",
     "Location served URI",
 )
 MONEY_COLUMNS = frozenset({"Contract value", "Irrecoverable VAT"})
 DATE_COLUMNS = frozenset({"Effective Date", "Contract start date", "End date", "Review date", "Last extension date"})
 # Wording the importer's enum parser reads back to the same value.
 CONTRACT_TYPE_LABELS = {
-    "single_award": "Single award contract", "framework_agreement": "Framework agreement",
-    "call_off": "Call-off contract", "dps": "Dynamic purchasing system",
+    "single_award": "Single award contract",
+    "framework_agreement": "Framework agreement",
+    "call_off": "Call-off contract",
+    "dps": "Dynamic purchasing system",
 }
 ROUTE_LABELS = {
-    "open": "Open procedure", "restricted": "Restricted procedure",
-    "competitive_flexible": "Competitive flexible procedure", "direct_award": "Direct award",
-    "framework_call_off": "Framework call-off", "quotation": "Invitation to quote",
+    "open": "Open procedure",
+    "restricted": "Restricted procedure",
+    "competitive_flexible": "Competitive flexible procedure",
+    "direct_award": "Direct award",
+    "framework_call_off": "Framework call-off",
+    "quotation": "Invitation to quote",
 }
 OCDS_CONTRACT_STATUS = {"planned": "pending", "active": "active", "expired": "terminated", "terminated": "terminated"}
 OCDS_AWARD_STATUS = {"planned": "pending", "active": "active", "expired": "active", "terminated": "active"}
@@ -112,32 +144,34 @@ def lga_record(row: ExportRow, ocid_prefix: str, effective: date) -> dict[str, A
     c = row.contract
     suppliers = row.suppliers or tuple(ExportSupplier(name) for name in c.suppliers)
     record: dict[str, Any] = {name: row.extra.get(name) for name in LGA_COLUMNS}  # kept-as-published first
-    record.update({
-        "Organisation name": c.partner,
-        "Organisation Code": row.org_code or record["Organisation Code"],
-        "Effective Date": effective,
-        "Contract Reference number / ID": c.reference,
-        "Open Contracting ID": ocid_for(ocid_prefix, c.id),
-        "Title of the Agreement": c.title,
-        "Contract type": CONTRACT_TYPE_LABELS.get(c.contract_type or "", record["Contract type"]),
-        "Directorate / service responsible": row.owner,
-        "Description of goods and services": c.description,
-        "Procurement classification: Councils procurement category label": c.category,
-        "Procurement classification: CPV label": LIST_SEPARATOR.join(cpv.label(code) for code in c.cpv) or None,
-        "Procurement classification: CPV code": LIST_SEPARATOR.join(c.cpv) or None,
-        "Contract start date": c.start_date,
-        "End date": c.end_date,
-        "Review date": row.review_date,
-        "Last extension date": c.max_end_date,
-        "Contract value": c.total_value_pence,
-        "Irrecoverable VAT": row.irrecoverable_vat_pence,
-        "Supplier name": LIST_SEPARATOR.join(s.name for s in suppliers) or None,
-        "Supplier registered company number": _joined(s.company_number for s in suppliers),
-        "Supplier registered charity number": _joined(s.charity_number for s in suppliers),
-        "SME supplier": _flag(suppliers, "is_sme"),
-        "VCSE supplier": _flag(suppliers, "is_vcse"),
-        "Tender process type": ROUTE_LABELS.get(c.procurement_route or "", record["Tender process type"]),
-    })
+    record.update(
+        {
+            "Organisation name": c.partner,
+            "Organisation Code": row.org_code or record["Organisation Code"],
+            "Effective Date": effective,
+            "Contract Reference number / ID": c.reference,
+            "Open Contracting ID": ocid_for(ocid_prefix, c.id),
+            "Title of the Agreement": c.title,
+            "Contract type": CONTRACT_TYPE_LABELS.get(c.contract_type or "", record["Contract type"]),
+            "Directorate / service responsible": row.owner,
+            "Description of goods and services": c.description,
+            "Procurement classification: Councils procurement category label": c.category,
+            "Procurement classification: CPV label": LIST_SEPARATOR.join(cpv.label(code) for code in c.cpv) or None,
+            "Procurement classification: CPV code": LIST_SEPARATOR.join(c.cpv) or None,
+            "Contract start date": c.start_date,
+            "End date": c.end_date,
+            "Review date": row.review_date,
+            "Last extension date": c.max_end_date,
+            "Contract value": c.total_value_pence,
+            "Irrecoverable VAT": row.irrecoverable_vat_pence,
+            "Supplier name": LIST_SEPARATOR.join(s.name for s in suppliers) or None,
+            "Supplier registered company number": _joined(s.company_number for s in suppliers),
+            "Supplier registered charity number": _joined(s.charity_number for s in suppliers),
+            "SME supplier": _flag(suppliers, "is_sme"),
+            "VCSE supplier": _flag(suppliers, "is_vcse"),
+            "Tender process type": ROUTE_LABELS.get(c.procurement_route or "", record["Tender process type"]),
+        }
+    )
     return record
 
 
@@ -168,8 +202,13 @@ def csv_text(value: Any, column: str) -> str:
 
 
 def write_transparency_csv(
-    rows: Sequence[ExportRow], path: str | Path, *, ocid_prefix: str = DEFAULT_OCID_PREFIX,
-    effective: date | None = None, progress: Progress = None, cancel: Cancel = None,
+    rows: Sequence[ExportRow],
+    path: str | Path,
+    *,
+    ocid_prefix: str = DEFAULT_OCID_PREFIX,
+    effective: date | None = None,
+    progress: Progress = None,
+    cancel: Cancel = None,
 ) -> int:
     """The contract register in the Code's LGA columns, UTF-8 with a BOM so Excel reads it right."""
     when = effective or date.today()
@@ -192,8 +231,13 @@ def write_transparency_csv(
 
 
 def write_register_xlsx(
-    rows: Sequence[ExportRow], path: str | Path, *, ocid_prefix: str = DEFAULT_OCID_PREFIX,
-    effective: date | None = None, progress: Progress = None, cancel: Cancel = None,
+    rows: Sequence[ExportRow],
+    path: str | Path,
+    *,
+    ocid_prefix: str = DEFAULT_OCID_PREFIX,
+    effective: date | None = None,
+    progress: Progress = None,
+    cancel: Cancel = None,
 ) -> int:
     """The same LGA columns as a workbook, with real dates and money in pounds as numbers.
 
@@ -205,8 +249,12 @@ def write_register_xlsx(
     when = effective or date.today()
 
     def write(fh: BinaryIO) -> None:
-        options = {"constant_memory": True, "strings_to_formulas": False, "strings_to_urls": False,
-                   "strings_to_numbers": False}
+        options = {
+            "constant_memory": True,
+            "strings_to_formulas": False,
+            "strings_to_urls": False,
+            "strings_to_numbers": False,
+        }
         book = xlsxwriter.Workbook(fh, options)
         sheet = book.add_worksheet("Contracts")
         money, day = book.add_format({"num_format": "#,##0.00"}), book.add_format({"num_format": "dd/mm/yyyy"})
@@ -243,29 +291,50 @@ def ocds_release(row: ExportRow, ocid_prefix: str, published: date) -> dict[str,
     supplier_parties = {p["id"]: p for p in (_supplier_party(s, ocid_prefix) for s in suppliers)}
     parties = [{**buyer, "roles": ["buyer"]}, *supplier_parties.values()]
     supplier_refs = [{"id": p["id"], "name": p["name"]} for p in parties[1:]]
-    period = _drop_empty({"startDate": _ocds_date(c.start_date), "endDate": _ocds_date(c.end_date),
-                          "maxExtentDate": _ocds_date(c.max_end_date)})
+    period = _drop_empty(
+        {
+            "startDate": _ocds_date(c.start_date),
+            "endDate": _ocds_date(c.end_date),
+            "maxExtentDate": _ocds_date(c.max_end_date),
+        }
+    )
     value = _ocds_value(c.total_value_pence)
-    award = _drop_empty({
-        "id": f"{c.id}-award", "title": _text(c.title), "status": OCDS_AWARD_STATUS.get(c.status),
-        "suppliers": supplier_refs, "value": value, "contractPeriod": period,
-    })
-    contract = _drop_empty({
-        "id": str(c.id), "awardID": award["id"], "title": _text(c.title), "description": _text(c.description),
-        "status": OCDS_CONTRACT_STATUS.get(c.status), "period": period, "value": value, "items": _items(c),
-    })
-    return _drop_empty({
-        "ocid": ocid,
-        "id": f"{ocid}-contract-{c.version}",
-        "date": _ocds_date(published),
-        "tag": ["contract"],
-        "initiationType": "tender",
-        "language": "en",
-        "parties": parties,
-        "buyer": buyer,
-        "awards": [award],
-        "contracts": [contract],
-    })
+    award = _drop_empty(
+        {
+            "id": f"{c.id}-award",
+            "title": _text(c.title),
+            "status": OCDS_AWARD_STATUS.get(c.status),
+            "suppliers": supplier_refs,
+            "value": value,
+            "contractPeriod": period,
+        }
+    )
+    contract = _drop_empty(
+        {
+            "id": str(c.id),
+            "awardID": award["id"],
+            "title": _text(c.title),
+            "description": _text(c.description),
+            "status": OCDS_CONTRACT_STATUS.get(c.status),
+            "period": period,
+            "value": value,
+            "items": _items(c),
+        }
+    )
+    return _drop_empty(
+        {
+            "ocid": ocid,
+            "id": f"{ocid}-contract-{c.version}",
+            "date": _ocds_date(published),
+            "tag": ["contract"],
+            "initiationType": "tender",
+            "language": "en",
+            "parties": parties,
+            "buyer": buyer,
+            "awards": [award],
+            "contracts": [contract],
+        }
+    )
 
 
 def _supplier_party(s: ExportSupplier, ocid_prefix: str) -> dict[str, Any]:
@@ -283,12 +352,16 @@ def _items(c: ContractRecord) -> list[dict[str, Any]]:
     if not c.cpv:
         return []
     first, *more = c.cpv
-    return [_drop_empty({
-        "id": "1",
-        "description": _text(c.title),
-        "classification": _cpv_classification(first),
-        "additionalClassifications": [_cpv_classification(code) for code in more],
-    })]
+    return [
+        _drop_empty(
+            {
+                "id": "1",
+                "description": _text(c.title),
+                "classification": _cpv_classification(first),
+                "additionalClassifications": [_cpv_classification(code) for code in more],
+            }
+        )
+    ]
 
 
 def _cpv_classification(code: str) -> dict[str, Any]:
@@ -306,14 +379,24 @@ def ocds_package(releases: list[dict[str, Any]], *, publisher: str, published: d
 
 
 def write_ocds(
-    rows: Sequence[ExportRow], path: str | Path, *, ocid_prefix: str = DEFAULT_OCID_PREFIX,
-    publisher: str = "FlagDesk register", published: date | None = None, uri: str | None = None,
-    progress: Progress = None, cancel: Cancel = None,
+    rows: Sequence[ExportRow],
+    path: str | Path,
+    *,
+    ocid_prefix: str = DEFAULT_OCID_PREFIX,
+    publisher: str = "FlagDesk register",
+    published: date | None = None,
+    uri: str | None = None,
+    progress: Progress = None,
+    cancel: Cancel = None,
 ) -> int:
     """An OCDS 1.1 release package with one release per contract, streamed release by release."""
     when = published or date.today()
-    head = ocds_package([], publisher=publisher, published=when,
-                        uri=uri or f"urn:flagdesk:{ocid_prefix}:release-package:{when.isoformat()}")
+    head = ocds_package(
+        [],
+        publisher=publisher,
+        published=when,
+        uri=uri or f"urn:flagdesk:{ocid_prefix}:release-package:{when.isoformat()}",
+    )
     del head["releases"]
 
     def write(fh: BinaryIO) -> None:

@@ -53,8 +53,9 @@ ACCENT = colors.HexColor("#C8102E")
 RULE = colors.HexColor("#B8C2CC")
 ZEBRA = colors.HexColor("#F2F4F7")
 # Okabe-Ito: distinguishable with the common colour-vision deficiencies and in greyscale print.
-PALETTE = [colors.HexColor(c) for c in
-           ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000")]
+PALETTE = [
+    colors.HexColor(c) for c in ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000")
+]
 
 PAGE_WIDTH, PAGE_HEIGHT = A4
 MARGIN_X, MARGIN_TOP, MARGIN_BOTTOM = 18 * mm, 22 * mm, 20 * mm
@@ -84,8 +85,12 @@ Cancel = Callable[[], bool] | None
 @cache
 def register_fonts() -> None:
     """Register the embedded DejaVu family once per process (TTF subsets are embedded in the PDF)."""
-    files = {FONT: "DejaVuSans.ttf", BOLD: "DejaVuSans-Bold.ttf", ITALIC: "DejaVuSans-Oblique.ttf",
-             BOLD_ITALIC: "DejaVuSans-BoldOblique.ttf"}
+    files = {
+        FONT: "DejaVuSans.ttf",
+        BOLD: "DejaVuSans-Bold.ttf",
+        ITALIC: "DejaVuSans-Oblique.ttf",
+        BOLD_ITALIC: "DejaVuSans-BoldOblique.ttf",
+    }
     for name, file_name in files.items():
         pdfmetrics.registerFont(TTFont(name, str(resource_path(f"fonts/{file_name}"))))
     pdfmetrics.registerFontFamily(FONT, normal=FONT, bold=BOLD, italic=ITALIC, boldItalic=BOLD_ITALIC)
@@ -99,14 +104,18 @@ def styles() -> dict[str, ParagraphStyle]:
         "body": body,
         "small": ParagraphStyle("Small", parent=body, fontSize=8, leading=10.5, textColor=colors.HexColor("#444444")),
         "bullet": ParagraphStyle("Bullet", parent=body, leftIndent=12, bulletIndent=2, spaceAfter=2),
-        "h1": ParagraphStyle("H1", parent=body, fontName=BOLD, fontSize=15, leading=19, textColor=NAVY,
-                             spaceBefore=4, spaceAfter=8),
-        "h2": ParagraphStyle("H2", parent=body, fontName=BOLD, fontSize=11, leading=14, textColor=NAVY,
-                             spaceBefore=8, spaceAfter=4),
-        "cover_kicker": ParagraphStyle("CoverKicker", parent=body, fontName=BOLD, fontSize=11, textColor=ACCENT,
-                                       spaceAfter=6),
-        "cover_title": ParagraphStyle("CoverTitle", parent=body, fontName=BOLD, fontSize=22, leading=28,
-                                      textColor=NAVY, spaceAfter=10),
+        "h1": ParagraphStyle(
+            "H1", parent=body, fontName=BOLD, fontSize=15, leading=19, textColor=NAVY, spaceBefore=4, spaceAfter=8
+        ),
+        "h2": ParagraphStyle(
+            "H2", parent=body, fontName=BOLD, fontSize=11, leading=14, textColor=NAVY, spaceBefore=8, spaceAfter=4
+        ),
+        "cover_kicker": ParagraphStyle(
+            "CoverKicker", parent=body, fontName=BOLD, fontSize=11, textColor=ACCENT, spaceAfter=6
+        ),
+        "cover_title": ParagraphStyle(
+            "CoverTitle", parent=body, fontName=BOLD, fontSize=22, leading=28, textColor=NAVY, spaceAfter=10
+        ),
         "cover_sub": ParagraphStyle("CoverSub", parent=body, fontSize=11.5, leading=16, spaceAfter=4),
         "toc0": ParagraphStyle("TOC0", parent=body, fontSize=11, leading=20, leftIndent=0),
     }
@@ -223,17 +232,46 @@ class PackDocument(BaseDocTemplate):
         self._progress, self._cancel = progress, cancel
         self._flowables_done = 0
         self._flowables_expected = 1
-        frame = Frame(MARGIN_X, MARGIN_BOTTOM, FRAME_WIDTH, PAGE_HEIGHT - MARGIN_TOP - MARGIN_BOTTOM, id="body",
-                      leftPadding=0, rightPadding=0, topPadding=0, bottomPadding=0)
-        cover_frame = Frame(MARGIN_X, MARGIN_BOTTOM, FRAME_WIDTH, PAGE_HEIGHT - 75 * mm - MARGIN_BOTTOM,
-                            id="cover", leftPadding=0, rightPadding=0, topPadding=0, bottomPadding=0)
-        wide_frame = Frame(MARGIN_X, MARGIN_BOTTOM, WIDE_FRAME_WIDTH, WIDE_PAGE[1] - MARGIN_TOP - MARGIN_BOTTOM,
-                           id="wide", leftPadding=0, rightPadding=0, topPadding=0, bottomPadding=0)
-        self.addPageTemplates([
-            PageTemplate("cover", [cover_frame], onPage=self.draw_cover_page, pagesize=A4),
-            PageTemplate("body", [frame], onPage=self.draw_body_page, pagesize=A4),
-            PageTemplate("wide", [wide_frame], onPage=self.draw_body_page, pagesize=WIDE_PAGE),
-        ])
+        frame = Frame(
+            MARGIN_X,
+            MARGIN_BOTTOM,
+            FRAME_WIDTH,
+            PAGE_HEIGHT - MARGIN_TOP - MARGIN_BOTTOM,
+            id="body",
+            leftPadding=0,
+            rightPadding=0,
+            topPadding=0,
+            bottomPadding=0,
+        )
+        cover_frame = Frame(
+            MARGIN_X,
+            MARGIN_BOTTOM,
+            FRAME_WIDTH,
+            PAGE_HEIGHT - 75 * mm - MARGIN_BOTTOM,
+            id="cover",
+            leftPadding=0,
+            rightPadding=0,
+            topPadding=0,
+            bottomPadding=0,
+        )
+        wide_frame = Frame(
+            MARGIN_X,
+            MARGIN_BOTTOM,
+            WIDE_FRAME_WIDTH,
+            WIDE_PAGE[1] - MARGIN_TOP - MARGIN_BOTTOM,
+            id="wide",
+            leftPadding=0,
+            rightPadding=0,
+            topPadding=0,
+            bottomPadding=0,
+        )
+        self.addPageTemplates(
+            [
+                PageTemplate("cover", [cover_frame], onPage=self.draw_cover_page, pagesize=A4),
+                PageTemplate("body", [frame], onPage=self.draw_body_page, pagesize=A4),
+                PageTemplate("wide", [wide_frame], onPage=self.draw_body_page, pagesize=WIDE_PAGE),
+            ]
+        )
 
     def expect_flowables(self, count: int) -> None:
         self._flowables_expected = max(1, count)
@@ -255,8 +293,9 @@ class PackDocument(BaseDocTemplate):
         canvas.saveState()
         canvas.setFont(FONT, 8)
         canvas.setFillColor(NAVY)
-        title = _fit(f"Joint commissioning pack · {self.pack.opportunity.title}", FONT, 8,
-                     width - 2 * MARGIN_X - 45 * mm)
+        title = _fit(
+            f"Joint commissioning pack · {self.pack.opportunity.title}", FONT, 8, width - 2 * MARGIN_X - 45 * mm
+        )
         canvas.drawString(MARGIN_X, height - 12 * mm, title)
         canvas.drawRightString(width - MARGIN_X, height - 12 * mm, f"Opportunity {self.pack.opportunity.id}")
         canvas.setStrokeColor(RULE)
@@ -272,8 +311,12 @@ class PackDocument(BaseDocTemplate):
         canvas.line(MARGIN_X, 14 * mm, canvas._pagesize[0] - MARGIN_X, 14 * mm)
         canvas.setFont(FONT, 8)
         canvas.setFillColor(colors.HexColor("#444444"))
-        canvas.drawString(MARGIN_X, 10 * mm, f"Prepared {format_date(self.pack.prepared_on)}"
-                          + (f" by {self.pack.prepared_by}" if self.pack.prepared_by else ""))
+        canvas.drawString(
+            MARGIN_X,
+            10 * mm,
+            f"Prepared {format_date(self.pack.prepared_on)}"
+            + (f" by {self.pack.prepared_by}" if self.pack.prepared_by else ""),
+        )
         canvas.restoreState()
 
     def afterFlowable(self, flowable: Flowable) -> None:  # noqa: N802 - reportlab's name
@@ -358,8 +401,8 @@ def share_chart(pack: PackData) -> Drawing:
     """Horizontal bars: each partner's share of the pooled budget (the smallest grouped past 20 bars)."""
     bars = [(p.name, p.share) for p in pack.partners]
     if len(bars) > MAX_SHARE_BARS:  # a drawing cannot split across pages, so it must stay under one
-        rest = bars[MAX_SHARE_BARS - 1:]
-        bars = [*bars[:MAX_SHARE_BARS - 1], (f"{len(rest)} other partners", sum(share for _, share in rest))]
+        rest = bars[MAX_SHARE_BARS - 1 :]
+        bars = [*bars[: MAX_SHARE_BARS - 1], (f"{len(rest)} other partners", sum(share for _, share in rest))]
     bar_h, gap, label_w = 5 * mm, 2.5 * mm, 62 * mm
     height = len(bars) * (bar_h + gap) + gap
     drawing = new_drawing(height)
@@ -368,10 +411,12 @@ def share_chart(pack: PackData) -> Drawing:
     for i, (name, share) in enumerate(bars):
         y = height - (i + 1) * (bar_h + gap)
         drawing.add(String(0, y + 1.5 * mm, _fit(name, FONT, 8, label_w - 3 * mm), fontName=FONT, fontSize=8))
-        drawing.add(Rect(label_w, y, max(0.5, plot_w * share), bar_h, fillColor=palette.get(name, RULE),
-                         strokeColor=None))
-        drawing.add(String(label_w + plot_w * share + 2 * mm, y + 1.5 * mm, f"{share * 100:.1f}%",
-                           fontName=FONT, fontSize=8))
+        drawing.add(
+            Rect(label_w, y, max(0.5, plot_w * share), bar_h, fillColor=palette.get(name, RULE), strokeColor=None)
+        )
+        drawing.add(
+            String(label_w + plot_w * share + 2 * mm, y + 1.5 * mm, f"{share * 100:.1f}%", fontName=FONT, fontSize=8)
+        )
     return drawing
 
 
@@ -384,9 +429,12 @@ def timeline_charts(pack: PackData, width: float = WIDE_FRAME_WIDTH) -> list[Flo
     palette = partner_colours(pack)
     charts: list[Flowable] = []
     for offset in range(0, len(dated), TIMELINE_ROWS_PER_CHART):
-        chunk = dated[offset:offset + TIMELINE_ROWS_PER_CHART]
-        caption = [para(f"Contracts {offset + 1}–{offset + len(chunk)} of {len(dated)}", "small")] \
-            if len(dated) > TIMELINE_ROWS_PER_CHART else []
+        chunk = dated[offset : offset + TIMELINE_ROWS_PER_CHART]
+        caption = (
+            [para(f"Contracts {offset + 1}–{offset + len(chunk)} of {len(dated)}", "small")]
+            if len(dated) > TIMELINE_ROWS_PER_CHART
+            else []
+        )
         # A caption never sits at the foot of one page with its chart on the next.
         charts.append(KeepTogether([*caption, _timeline_drawing(pack, chunk, first, last, palette, width)]))
         charts.append(Spacer(1, 4 * mm))
@@ -404,8 +452,9 @@ def _timeline_span(pack: PackData, dated: list[Any]) -> tuple[date, date]:
     return date(first.year, 1, 1), date(last.year + 1, 1, 1)
 
 
-def _timeline_drawing(pack: PackData, chunk: list[Any], first: date, last: date,
-                      palette: dict[str, colors.Color], width: float) -> Drawing:
+def _timeline_drawing(
+    pack: PackData, chunk: list[Any], first: date, last: date, palette: dict[str, colors.Color], width: float
+) -> Drawing:
     row_h, label_w, axis_h, top_h = 4.2 * mm, 34 * mm, 8 * mm, 4.5 * mm
     rows_top = len(chunk) * row_h + axis_h + 1 * mm
     drawing = new_drawing(rows_top + top_h, width)
@@ -418,27 +467,60 @@ def _timeline_drawing(pack: PackData, chunk: list[Any], first: date, last: date,
     _draw_year_grid(drawing, first, last, x_of, axis_h, rows_top)
     for i, contract in enumerate(chunk):
         y = rows_top - (i + 1) * row_h
-        drawing.add(String(0, y + 1.1 * mm, _fit(contract.reference or f"#{contract.id}", FONT, 6.5, label_w - 2 * mm),
-                           fontName=FONT, fontSize=6.5))
+        drawing.add(
+            String(
+                0,
+                y + 1.1 * mm,
+                _fit(contract.reference or f"#{contract.id}", FONT, 6.5, label_w - 2 * mm),
+                fontName=FONT,
+                fontSize=6.5,
+            )
+        )
         colour = palette.get(contract.partner, PALETTE[0])
         end = contract.end_date or contract.max_end_date
         start = max(contract.start_date or (end - timedelta(days=10)), first)
-        drawing.add(Rect(x_of(start), y + 0.6 * mm, max(0.8, x_of(end) - x_of(start)), row_h - 1.4 * mm,
-                         fillColor=colour, strokeColor=None))
+        drawing.add(
+            Rect(
+                x_of(start),
+                y + 0.6 * mm,
+                max(0.8, x_of(end) - x_of(start)),
+                row_h - 1.4 * mm,
+                fillColor=colour,
+                strokeColor=None,
+            )
+        )
         if contract.max_end_date and contract.max_end_date > end:
-            drawing.add(Rect(x_of(end), y + 0.6 * mm, x_of(contract.max_end_date) - x_of(end), row_h - 1.4 * mm,
-                             fillColor=colour, fillOpacity=0.3, strokeColor=colour, strokeWidth=0.3))
+            drawing.add(
+                Rect(
+                    x_of(end),
+                    y + 0.6 * mm,
+                    x_of(contract.max_end_date) - x_of(end),
+                    row_h - 1.4 * mm,
+                    fillColor=colour,
+                    fillOpacity=0.3,
+                    strokeColor=colour,
+                    strokeWidth=0.3,
+                )
+            )
     grey = colors.HexColor("#666666")
     # Labels sit at opposite ends of their lines so two close dates never print over each other.
     _draw_marker(drawing, x_of(pack.prepared_on), "Today", axis_h, rows_top, axis_h - 7.5 * mm, grey)
     if pack.opportunity.proposed_start:
-        _draw_marker(drawing, x_of(pack.opportunity.proposed_start), "Proposed start", axis_h, rows_top,
-                     rows_top + 1.2 * mm, ACCENT)
+        _draw_marker(
+            drawing,
+            x_of(pack.opportunity.proposed_start),
+            "Proposed start",
+            axis_h,
+            rows_top,
+            rows_top + 1.2 * mm,
+            ACCENT,
+        )
     return drawing
 
 
-def _draw_year_grid(drawing: Drawing, first: date, last: date, x_of: Callable[[date], float],
-                    axis_h: float, height: float) -> None:
+def _draw_year_grid(
+    drawing: Drawing, first: date, last: date, x_of: Callable[[date], float], axis_h: float, height: float
+) -> None:
     years = range(first.year, last.year + 1)
     step = max(1, len(years) // 12)  # at most about a dozen labels
     for year in years[::step]:
@@ -447,12 +529,22 @@ def _draw_year_grid(drawing: Drawing, first: date, last: date, x_of: Callable[[d
         drawing.add(String(x, axis_h - 4 * mm, str(year), fontName=FONT, fontSize=7, textAnchor="middle"))
 
 
-def _draw_marker(drawing: Drawing, x: float, text: str, bottom: float, top: float, label_y: float,
-                 colour: colors.Color) -> None:
+def _draw_marker(
+    drawing: Drawing, x: float, text: str, bottom: float, top: float, label_y: float, colour: colors.Color
+) -> None:
     drawing.add(Line(x, bottom, x, top, strokeColor=colour, strokeWidth=0.9, strokeDashArray=[2, 1.5]))
     near_right = x > drawing.width - 30 * mm
-    drawing.add(String(x - 1 if near_right else x + 1, label_y, text, fontName=BOLD, fontSize=6.5, fillColor=colour,
-                       textAnchor="end" if near_right else "start"))
+    drawing.add(
+        String(
+            x - 1 if near_right else x + 1,
+            label_y,
+            text,
+            fontName=BOLD,
+            fontSize=6.5,
+            fillColor=colour,
+            textAnchor="end" if near_right else "start",
+        )
+    )
 
 
 def _legend(palette: dict[str, colors.Color], width: float) -> Drawing:
@@ -464,11 +556,20 @@ def _legend(palette: dict[str, colors.Color], width: float) -> Drawing:
     for i, (name, colour) in enumerate(names):
         x, y = (i % per_row) * cell_w, drawing.height - (i // per_row + 1) * row_h
         drawing.add(Rect(x, y + 1 * mm, 3 * mm, 3 * mm, fillColor=colour, strokeColor=None))
-        drawing.add(String(x + 4.5 * mm, y + 1.3 * mm, _fit(name, FONT, 7.5, cell_w - 6 * mm), fontName=FONT,
-                           fontSize=7.5))
+        drawing.add(
+            String(x + 4.5 * mm, y + 1.3 * mm, _fit(name, FONT, 7.5, cell_w - 6 * mm), fontName=FONT, fontSize=7.5)
+        )
     more = f" Colours of {len(palette) - len(names)} further partners repeat." if len(palette) > len(names) else ""
-    drawing.add(String(0, 1.5 * mm, "Solid bar: start to current end date. Pale bar: extensions still available. "
-                       "Dashed lines: today and the proposed joint start." + more, fontName=FONT, fontSize=7.5))
+    drawing.add(
+        String(
+            0,
+            1.5 * mm,
+            "Solid bar: start to current end date. Pale bar: extensions still available. "
+            "Dashed lines: today and the proposed joint start." + more,
+            fontName=FONT,
+            fontSize=7.5,
+        )
+    )
     return drawing
 
 
@@ -486,25 +587,42 @@ def cover(pack: PackData) -> list[Flowable]:
         ("Proposed start", format_date(opp.proposed_start) or "to be agreed"),
         ("Status", tables.humanise(opp.status)),
     ]
-    figure_table = Table([[wrap_cell(k, 60 * mm, BOLD, 9.5), wrap_cell(v, 90 * mm, FONT, 9.5)] for k, v in figures],
-                         colWidths=[62 * mm, 100 * mm])
-    figure_table.setStyle(TableStyle([
-        ("FONT", (0, 0), (0, -1), BOLD, 9.5, 12), ("FONT", (1, 0), (1, -1), FONT, 9.5, 12),
-        ("LINEBELOW", (0, 0), (-1, -1), 0.4, RULE), ("TOPPADDING", (0, 0), (-1, -1), 4),
-        ("BOTTOMPADDING", (0, 0), (-1, -1), 4), ("LEFTPADDING", (0, 0), (-1, -1), 0),
-    ]))
+    figure_table = Table(
+        [[wrap_cell(k, 60 * mm, BOLD, 9.5), wrap_cell(v, 90 * mm, FONT, 9.5)] for k, v in figures],
+        colWidths=[62 * mm, 100 * mm],
+    )
+    figure_table.setStyle(
+        TableStyle(
+            [
+                ("FONT", (0, 0), (0, -1), BOLD, 9.5, 12),
+                ("FONT", (1, 0), (1, -1), FONT, 9.5, 12),
+                ("LINEBELOW", (0, 0), (-1, -1), 0.4, RULE),
+                ("TOPPADDING", (0, 0), (-1, -1), 4),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 4),
+                ("LEFTPADDING", (0, 0), (-1, -1), 0),
+            ]
+        )
+    )
     return [
         para(KIND_LABELS.get(opp.kind, tables.humanise(opp.kind)), "cover_kicker"),
         para(opp.title, "cover_title"),
         markup("<b>Partners:</b> {names}", "cover_sub", names=names or "none recorded"),
         markup("<b>Lead partner:</b> {lead}", "cover_sub", lead=opp.lead_partner or "to be agreed"),
-        *([markup("<b>Need:</b> {need}", "cover_sub", need=opp.details["need_label"])]
-          if opp.details.get("need_label") else []),
+        *(
+            [markup("<b>Need:</b> {need}", "cover_sub", need=opp.details["need_label"])]
+            if opp.details.get("need_label")
+            else []
+        ),
         Spacer(1, 8 * mm),
         figure_table,
         Spacer(1, 10 * mm),
-        markup("Opportunity {id} · prepared {when}{by}", "small", id=opp.id, when=format_date(pack.prepared_on),
-               by=f" by {pack.prepared_by}" if pack.prepared_by else ""),
+        markup(
+            "Opportunity {id} · prepared {when}{by}",
+            "small",
+            id=opp.id,
+            when=format_date(pack.prepared_on),
+            by=f" by {pack.prepared_by}" if pack.prepared_by else "",
+        ),
         NextPageTemplate("body"),
         PageBreak(),
     ]
@@ -512,8 +630,14 @@ def cover(pack: PackData) -> list[Flowable]:
 
 def contents() -> list[Flowable]:
     # The contents table's own cell font would otherwise pull in (unembedded) Helvetica.
-    toc_style = TableStyle([("FONT", (0, 0), (-1, -1), FONT, 10), ("VALIGN", (0, 0), (-1, -1), "TOP"),
-                            ("LEFTPADDING", (0, 0), (-1, -1), 0), ("RIGHTPADDING", (0, 0), (-1, -1), 0)])
+    toc_style = TableStyle(
+        [
+            ("FONT", (0, 0), (-1, -1), FONT, 10),
+            ("VALIGN", (0, 0), (-1, -1), "TOP"),
+            ("LEFTPADDING", (0, 0), (-1, -1), 0),
+            ("RIGHTPADDING", (0, 0), (-1, -1), 0),
+        ]
+    )
     toc = TableOfContents(levelStyles=[styles()["toc0"]], dotsMinLevel=0, tableStyle=toc_style)
     return [Paragraph("Contents", styles()["h1"].clone("ContentsHeading")), toc, PageBreak()]
 
@@ -528,8 +652,9 @@ def executive_summary(pack: PackData) -> list[Flowable]:
     flow: list[Flowable] = [*heading(1, "Executive summary"), para(summary_text(pack))]
     if pack.routes:
         best = pack.routes[0]
-        flow.append(markup("<b>Recommended route:</b> {name}. {description}", name=best.name,
-                           description=best.description))
+        flow.append(
+            markup("<b>Recommended route:</b> {name}. {description}", name=best.name, description=best.description)
+        )
     flow.append(Paragraph("<b>The board is asked to:</b>", styles()["body"]))
     flow.extend(bullets(decisions_requested(pack)))
     if opp.evidence:
@@ -552,8 +677,10 @@ def summary_text(pack: PackData) -> str:
         sentences.append(f"A single arrangement starting on {format_date(opp.proposed_start)} could replace them.")
     combined = opp.combined_annual_value_pence
     rate = f" ({opp.estimated_saving_pence / combined * 100:.1f}% of the combined annual value)" if combined else ""
-    sentences.append(f"The estimated saving is {format_pounds(opp.estimated_saving_pence)}{rate}, "
-                     "on the assumptions stated in section 7.")
+    sentences.append(
+        f"The estimated saving is {format_pounds(opp.estimated_saving_pence)}{rate}, "
+        "on the assumptions stated in section 7."
+    )
     return " ".join(sentences)
 
 
@@ -573,9 +700,11 @@ def partners_section(pack: PackData) -> list[Flowable]:
     combined = format_pounds(pack.opportunity.combined_annual_value_pence)
     flow: list[Flowable] = [
         *heading(2, "Partners and pooled budget shares"),
-        para(f"Each partner's share is its current annual spend on the contracts in scope as a share of the "
-             f"combined {combined} a year. The shares are the default basis for sharing the costs of the joint "
-             "procurement and its savings; the board may agree another basis."),
+        para(
+            f"Each partner's share is its current annual spend on the contracts in scope as a share of the "
+            f"combined {combined} a year. The shares are the default basis for sharing the costs of the joint "
+            "procurement and its savings; the board may agree another basis."
+        ),
         table_flowable(tables.partner_table(pack)),
     ]
     if pack.partners:
@@ -588,8 +717,10 @@ def contracts_section(pack: PackData) -> list[Flowable]:
         NextPageTemplate("wide"),
         PageBreak(),
         *heading(3, "Current contracts"),
-        para(f"The {len(pack.contracts)} contracts in scope, by end date. 'Latest end' is the end date with every "
-             "extension the contract allows; values are annual, as recorded in the register."),
+        para(
+            f"The {len(pack.contracts)} contracts in scope, by end date. 'Latest end' is the end date with every "
+            "extension the contract allows; values are annual, as recorded in the register."
+        ),
         table_flowable(tables.contract_table(pack), width=WIDE_FRAME_WIDTH),
     ]
 
@@ -598,9 +729,11 @@ def timeline_section(pack: PackData) -> list[Flowable]:
     return [
         PageBreak(),
         *heading(4, "Timeline"),
-        para("When each contract ends, and how far it could be extended, against the proposed start of the "
-             "joint arrangement. Contracts that end well before it may need a short extension or a bridging "
-             "call-off; those that run well past it can join at their natural end."),
+        para(
+            "When each contract ends, and how far it could be extended, against the proposed start of the "
+            "joint arrangement. Contracts that end well before it may need a short extension or a bridging "
+            "call-off; those that run well past it can join at their natural end."
+        ),
         *timeline_charts(pack),
         NextPageTemplate("body"),
     ]
@@ -617,12 +750,19 @@ def outcomes_section(pack: PackData) -> list[Flowable]:
     if spec.summary:
         flow.append(para(spec.summary))
     if spec.kind != "outcome_based":
-        flow.append(para("This specification describes inputs. Stating the outcomes the partners want, with "
-                         "a measure, baseline and target for each, lets suppliers propose how to meet them.",
-                         "small"))
+        flow.append(
+            para(
+                "This specification describes inputs. Stating the outcomes the partners want, with "
+                "a measure, baseline and target for each, lets suppliers propose how to meet them.",
+                "small",
+            )
+        )
     flow += [table_flowable(tables.outcome_table(pack))]
-    for title, items in (("Requirements", spec.requirements), ("Social value", spec.social_value),
-                         ("Sustainability", spec.sustainability)):
+    for title, items in (
+        ("Requirements", spec.requirements),
+        ("Social value", spec.social_value),
+        ("Sustainability", spec.sustainability),
+    ):
         if items:
             flow += [Paragraph(title, styles()["h2"]), *bullets(items)]
     return flow
@@ -631,9 +771,11 @@ def outcomes_section(pack: PackData) -> list[Flowable]:
 def routes_section(pack: PackData) -> list[Flowable]:
     return [
         *heading(6, "Procurement route options"),
-        para("Options are listed reuse first: calling off an existing contract or framework that the partners "
-             "may already use avoids the cost and time of a new tender. A new joint procurement follows, and "
-             "separate procurement by each partner is shown last for comparison."),
+        para(
+            "Options are listed reuse first: calling off an existing contract or framework that the partners "
+            "may already use avoids the cost and time of a new tender. A new joint procurement follows, and "
+            "separate procurement by each partner is shown last for comparison."
+        ),
         table_flowable(tables.route_table(pack)),
     ]
 
@@ -643,9 +785,11 @@ def savings_section(pack: PackData) -> list[Flowable]:
     flow: list[Flowable] = [
         PageBreak(),
         *heading(7, "Savings and benefits"),
-        para(f"Estimated saving: {format_pounds(opp.estimated_saving_pence)}, against a combined annual value "
-             f"of {format_pounds(opp.combined_annual_value_pence)}. It is an estimate, made on the assumptions "
-             "below; each partner's share follows its pooled budget share (section 2)."),
+        para(
+            f"Estimated saving: {format_pounds(opp.estimated_saving_pence)}, against a combined annual value "
+            f"of {format_pounds(opp.combined_annual_value_pence)}. It is an estimate, made on the assumptions "
+            "below; each partner's share follows its pooled budget share (section 2)."
+        ),
     ]
     explanation = opp.assumptions.get("explanation")
     if isinstance(explanation, str) and explanation:
@@ -666,8 +810,10 @@ def benefits(pack: PackData) -> list[str]:
     partners, contracts = len(pack.partners), len(pack.contracts)
     items = []
     if contracts > 1:
-        items.append(f"{contracts - 1} fewer procurement{'s' if contracts > 2 else ''} to run: one arrangement "
-                     f"replaces {contracts} contracts.")
+        items.append(
+            f"{contracts - 1} fewer procurement{'s' if contracts > 2 else ''} to run: one arrangement "
+            f"replaces {contracts} contracts."
+        )
     if partners > 1:
         items.append(f"One set of outcomes, service levels and performance reports across {partners} partners.")
     items += [
@@ -684,26 +830,34 @@ def risks_section(pack: PackData) -> list[Flowable]:
 
 def governance_section(pack: PackData) -> list[Flowable]:
     lead = pack.opportunity.lead_partner or "a lead partner, to be nominated,"
-    sign_off = KeepTogether([
-        Paragraph("Sign-off", styles()["h2"]),
-        para("Each partner signs to confirm its decision (approve, approve with conditions, or decline) and "
-             "its budget share."),
-        table_flowable(tables.signoff_table(pack), row_height=13 * mm),
-    ])
+    sign_off = KeepTogether(
+        [
+            Paragraph("Sign-off", styles()["h2"]),
+            para(
+                "Each partner signs to confirm its decision (approve, approve with conditions, or decline) and "
+                "its budget share."
+            ),
+            table_flowable(tables.signoff_table(pack), row_height=13 * mm),
+        ]
+    )
     return [
         PageBreak(),
         *heading(9, "Governance and sign-off"),
-        para(f"A programme board with one representative of each partner, each able to commit that partner's "
-             f"budget share, oversees the work. {lead} runs the procurement on the partners' behalf under a "
-             "collaboration agreement that records the budget shares, decision rights, how savings are shared "
-             "and how a partner may leave."),
-        *bullets([
-            "Programme board: approves the route, the outcomes framework and the award; meets at each gateway.",
-            "Lead partner: runs the procurement and manages the contract; reports performance against the "
-            "outcomes each quarter.",
-            "Each partner: confirms its budget share and contract end dates, and its own approval route.",
-            "Benefits: realised savings are recorded in FlagDesk against this pack's estimate.",
-        ]),
+        para(
+            f"A programme board with one representative of each partner, each able to commit that partner's "
+            f"budget share, oversees the work. {lead} runs the procurement on the partners' behalf under a "
+            "collaboration agreement that records the budget shares, decision rights, how savings are shared "
+            "and how a partner may leave."
+        ),
+        *bullets(
+            [
+                "Programme board: approves the route, the outcomes framework and the award; meets at each gateway.",
+                "Lead partner: runs the procurement and manages the contract; reports performance against the "
+                "outcomes each quarter.",
+                "Each partner: confirms its budget share and contract end dates, and its own approval route.",
+                "Benefits: realised savings are recorded in FlagDesk against this pack's estimate.",
+            ]
+        ),
         Spacer(1, 4 * mm),
         sign_off,
     ]

@@ -119,8 +119,7 @@ def route_table(pack: PackData) -> PackTable:
         Column("Vehicle", TEXT, 41),
     )
     rows = tuple(
-        (r.rank, r.name + (" (recommended)" if r.recommended else ""), r.description, r.vehicle)
-        for r in pack.routes
+        (r.rank, r.name + (" (recommended)" if r.recommended else ""), r.description, r.vehicle) for r in pack.routes
     )
     return PackTable("Routes", "Procurement route options", columns, rows)
 
@@ -152,8 +151,11 @@ def saving_table(pack: PackData) -> PackTable:
     """How the estimate adds up, when the opportunity engine stored its parts."""
     stored = pack.opportunity.assumptions
     columns = (Column("Part of the estimate", TEXT, 110), Column("Amount", TEXT, 64))
-    rows = tuple((label, show(stored[key])) for key, (label, show) in SAVING_PARTS.items()
-                 if isinstance(stored.get(key), (int, float)))
+    rows = tuple(
+        (label, show(stored[key]))
+        for key, (label, show) in SAVING_PARTS.items()
+        if isinstance(stored.get(key), (int, float))
+    )
     return PackTable("Saving", "How the estimate adds up", columns, rows)
 
 
@@ -182,8 +184,16 @@ def signoff_table(pack: PackData) -> PackTable:
 
 def all_tables(pack: PackData) -> list[PackTable]:
     """Every table of the pack, in the order the PDF presents them."""
-    builders = (partner_table, contract_table, outcome_table, route_table, saving_table, assumption_table,
-                risk_table, signoff_table)
+    builders = (
+        partner_table,
+        contract_table,
+        outcome_table,
+        route_table,
+        saving_table,
+        assumption_table,
+        risk_table,
+        signoff_table,
+    )
     return [build(pack) for build in builders]
 
 

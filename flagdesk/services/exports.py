@@ -45,8 +45,11 @@ def load_export_rows(session: Session, *, partner: str | None = None) -> list[Ex
     rows = []
     for r in records:
         review, vat, owner, extra, _file, _row = more.get(r.id, (None, None, None, {}, None, None))
-        rows.append(ExportRow(r, org_codes.get(r.partner_id), review, vat, owner, tuple(suppliers.get(r.id, ())),
-                              dict(extra or {})))
+        rows.append(
+            ExportRow(
+                r, org_codes.get(r.partner_id), review, vat, owner, tuple(suppliers.get(r.id, ())), dict(extra or {})
+            )
+        )
     # In the order the partner published them: a re-import then pairs rows that share a reference
     # with the same contracts as before.
     return sorted(rows, key=lambda row: _source_order(row, more))
@@ -58,8 +61,15 @@ def _source_order(row: ExportRow, more: dict[int, tuple[Any, ...]]) -> tuple[Any
 
 
 def _contract_columns(session: Session, ids: set[int]) -> dict[int, tuple[Any, ...]]:
-    q = select(Contract.id, Contract.review_date, Contract.irrecoverable_vat_pence, Contract.owner, Contract.extra,
-               Contract.source_file, Contract.source_row)
+    q = select(
+        Contract.id,
+        Contract.review_date,
+        Contract.irrecoverable_vat_pence,
+        Contract.owner,
+        Contract.extra,
+        Contract.source_file,
+        Contract.source_row,
+    )
     if len(ids) <= 5000:  # large IN lists hit parameter limits; loading all is cheaper then
         q = q.where(Contract.id.in_(ids))
     return {row[0]: tuple(row[1:]) for row in session.execute(q)}
@@ -69,9 +79,15 @@ def _suppliers(session: Session, ids: set[int]) -> dict[int, list[ExportSupplier
     q = (
         # The name as the partner published it on this contract: what the Code asks for, and what a
         # re-import compares with.
-        select(ContractSupplier.contract_id, Supplier.id,
-               func.coalesce(ContractSupplier.name_as_published, Supplier.name), Supplier.company_number,
-               Supplier.charity_number, Supplier.is_sme, Supplier.is_vcse)
+        select(
+            ContractSupplier.contract_id,
+            Supplier.id,
+            func.coalesce(ContractSupplier.name_as_published, Supplier.name),
+            Supplier.company_number,
+            Supplier.charity_number,
+            Supplier.is_sme,
+            Supplier.is_vcse,
+        )
         .join(Supplier, Supplier.id == ContractSupplier.supplier_id)
         .order_by(ContractSupplier.contract_id, ContractSupplier.position)
     )
@@ -102,7 +118,14 @@ def export_register(
     if fmt == "ocds":
         if not rows:  # a release package must hold at least one release
             raise ValidationError("There are no contracts to export" + (f" for {partner}" if partner else "") + ".")
-        return exports.write_ocds(rows, path, ocid_prefix=prefix, publisher=partner or "FlagDesk register",
-                                  published=when, progress=progress, cancel=cancel)
+        return exports.write_ocds(
+            rows,
+            path,
+            ocid_prefix=prefix,
+            publisher=partner or "FlagDesk register",
+            published=when,
+            progress=progress,
+            cancel=cancel,
+        )
     writer = exports.write_transparency_csv if fmt == "transparency-csv" else exports.write_register_xlsx
     return writer(rows, path, ocid_prefix=prefix, effective=when, progress=progress, cancel=cancel)

@@ -71,8 +71,9 @@ def assemble_pack(
     chosen = spec_id if spec_id is not None else opp.specification_id
     spec = get_specification(session, chosen) if chosen is not None else draft_specification(opp.title)
     vehicles = frozenset(cid for cid, role in links if role == "vehicle")
-    return build_pack_data(summary, contracts, spec, vehicles, prepared_on=today or date.today(),
-                           prepared_by=prepared_by)
+    return build_pack_data(
+        summary, contracts, spec, vehicles, prepared_on=today or date.today(), prepared_by=prepared_by
+    )
 
 
 def build_pack_data(
@@ -125,8 +126,9 @@ def partner_shares(
     total = sum(spend.values())
     members = [pid for pid in names if pid in spend] if weights else list(names)
     shares = [
-        PartnerShare(names[pid][0], names[pid][1], count[pid], spend[pid],
-                     spend[pid] / total if total else 1 / len(members))
+        PartnerShare(
+            names[pid][0], names[pid][1], count[pid], spend[pid], spend[pid] / total if total else 1 / len(members)
+        )
         for pid in members
     ]
     return tuple(sorted(shares, key=lambda p: (-p.annual_value_pence, p.name)))
@@ -140,44 +142,56 @@ def route_options(
     options: list[tuple[str, str, str]] = []
     for c in reusable_contracts(contracts, vehicles)[:MAX_REUSE_OPTIONS]:
         runs_to = c.max_end_date or c.end_date
-        options.append((
-            f"Call off from {c.partner}'s existing contract",
-            f"{c.partner}'s contract allows {c.reuse_rights.replace('_', ' ')} to call off"
-            + (f" and runs to {format_date(runs_to)}" if runs_to else "")
-            + ". Partners join it instead of tendering; confirm value headroom and scope first.",
-            f"{c.reference}: {c.title}" + (f" ({'; '.join(c.suppliers)})" if c.suppliers else ""),
-        ))
-    options.append((
-        "Further competition under a national framework",
-        "A compliant public-sector framework (for example from Crown Commercial Service or a regional "
-        "purchasing organisation), run once by the lead partner for all partners.",
-        "",
-    ))
+        options.append(
+            (
+                f"Call off from {c.partner}'s existing contract",
+                f"{c.partner}'s contract allows {c.reuse_rights.replace('_', ' ')} to call off"
+                + (f" and runs to {format_date(runs_to)}" if runs_to else "")
+                + ". Partners join it instead of tendering; confirm value headroom and scope first.",
+                f"{c.reference}: {c.title}" + (f" ({'; '.join(c.suppliers)})" if c.suppliers else ""),
+            )
+        )
+    options.append(
+        (
+            "Further competition under a national framework",
+            "A compliant public-sector framework (for example from Crown Commercial Service or a regional "
+            "purchasing organisation), run once by the lead partner for all partners.",
+            "",
+        )
+    )
     start = f" to start on {format_date(opportunity.proposed_start)}" if opportunity.proposed_start else ""
     single = opportunity.kind == "rationalisation"
-    options.append((
-        "Consolidated procurement" if single else "New joint procurement",
-        ("One open or competitive flexible procedure" + start + " replacing the contracts in scope, with "
-         "outcome-based requirements and lots sized so that SMEs can bid.")
-        if not single else
-        ("One procedure" + start + " replacing this partner's separate contracts with a single contract."),
-        opportunity.lead_partner or "",
-    ))
-    options.append((
-        "Each partner procures separately",
-        "Shown for comparison: every contract is re-tendered on its own at its end date, with no pooled "
-        "saving and the most procurement effort.",
-        "",
-    ))
-    return tuple(RouteOption(i + 1, name, text, vehicle, recommended=(i == 0))
-                 for i, (name, text, vehicle) in enumerate(options))
+    options.append(
+        (
+            "Consolidated procurement" if single else "New joint procurement",
+            (
+                "One open or competitive flexible procedure" + start + " replacing the contracts in scope, with "
+                "outcome-based requirements and lots sized so that SMEs can bid."
+            )
+            if not single
+            else ("One procedure" + start + " replacing this partner's separate contracts with a single contract."),
+            opportunity.lead_partner or "",
+        )
+    )
+    options.append(
+        (
+            "Each partner procures separately",
+            "Shown for comparison: every contract is re-tendered on its own at its end date, with no pooled "
+            "saving and the most procurement effort.",
+            "",
+        )
+    )
+    return tuple(
+        RouteOption(i + 1, name, text, vehicle, recommended=(i == 0)) for i, (name, text, vehicle) in enumerate(options)
+    )
 
 
 def reusable_contracts(contracts: Sequence[ContractRecord], vehicles: frozenset[int]) -> list[ContractRecord]:
     """Contracts others may call off: the opportunity's named vehicles first, then by latest end."""
     candidates = [c for c in contracts if c.id in vehicles or c.reuse_rights in REUSABLE_RIGHTS]
-    return sorted(candidates, key=lambda c: (c.id not in vehicles, -(c.max_end_date or c.end_date
-                                                                       or date.min).toordinal(), c.id))
+    return sorted(
+        candidates, key=lambda c: (c.id not in vehicles, -(c.max_end_date or c.end_date or date.min).toordinal(), c.id)
+    )
 
 
 def identify_risks(
@@ -190,38 +204,71 @@ def identify_risks(
     risks: list[Risk] = []
     ends = sorted(c.end_date for c in contracts if c.end_date)
     if ends and _months_between(ends[0], ends[-1]) > MISALIGNED_MONTHS:
-        risks.append(Risk(
-            f"End dates are spread over {_months_between(ends[0], ends[-1])} months, so not every partner can "
-            "join at the start.", "High", "Medium",
-            "Extend early-ending contracts where they allow it; let late ones join at their natural end "
-            "through an accession clause."))
+        risks.append(
+            Risk(
+                f"End dates are spread over {_months_between(ends[0], ends[-1])} months, so not every partner can "
+                "join at the start.",
+                "High",
+                "Medium",
+                "Extend early-ending contracts where they allow it; let late ones join at their natural end "
+                "through an accession clause.",
+            )
+        )
     start = opportunity.proposed_start
-    stranded = [c for c in contracts if start and c.end_date and (c.max_end_date or c.end_date) < start
-                and c.id not in vehicles]
+    stranded = [
+        c for c in contracts if start and c.end_date and (c.max_end_date or c.end_date) < start and c.id not in vehicles
+    ]
     if stranded:
-        risks.append(Risk(
-            f"{_count(len(stranded), 'contract ends', 'contracts end')} before the proposed start with no "
-            "extension left.", "High", "High",
-            "Start the procurement now; bridge with a short call-off or a justified direct award."))
+        risks.append(
+            Risk(
+                f"{_count(len(stranded), 'contract ends', 'contracts end')} before the proposed start with no "
+                "extension left.",
+                "High",
+                "High",
+                "Start the procurement now; bridge with a short call-off or a justified direct award.",
+            )
+        )
     risks += _supplier_risk(contracts)
     missing = [c for c in contracts if c.annual_value_pence is None or c.end_date is None]
     if missing:
-        risks.append(Risk(
-            f"{_count(len(missing), 'contract lacks', 'contracts lack')} an annual value or end date in the "
-            "register, so the shares and saving may be wrong.", "Medium", "Medium",
-            "Each partner confirms values and dates before the board approves."))
+        risks.append(
+            Risk(
+                f"{_count(len(missing), 'contract lacks', 'contracts lack')} an annual value or end date in the "
+                "register, so the shares and saving may be wrong.",
+                "Medium",
+                "Medium",
+                "Each partner confirms values and dates before the board approves.",
+            )
+        )
     if vehicles or any(c.reuse_rights in REUSABLE_RIGHTS for c in contracts):
-        risks.append(Risk(
-            "The contract proposed for reuse lacks value headroom or its call-off rights do not cover every "
-            "partner.", "Medium", "High",
-            "Confirm call-off rights, scope and remaining value with the contracting authority in writing."))
+        risks.append(
+            Risk(
+                "The contract proposed for reuse lacks value headroom or its call-off rights do not cover every "
+                "partner.",
+                "Medium",
+                "High",
+                "Confirm call-off rights, scope and remaining value with the contracting authority in writing.",
+            )
+        )
     risks += [
-        Risk("A partner withdraws after the procurement has started.", "Medium", "High",
-             "A collaboration agreement with commitment and exit terms, signed before the tender is issued."),
-        Risk("Savings are lower than estimated.", "Medium", "Medium",
-             "Test the market early; record realised savings in FlagDesk against the estimate."),
-        Risk("Data protection and security responsibilities are unclear across partners.", "Low", "High",
-             "A data protection impact assessment and a joint controller agreement before award."),
+        Risk(
+            "A partner withdraws after the procurement has started.",
+            "Medium",
+            "High",
+            "A collaboration agreement with commitment and exit terms, signed before the tender is issued.",
+        ),
+        Risk(
+            "Savings are lower than estimated.",
+            "Medium",
+            "Medium",
+            "Test the market early; record realised savings in FlagDesk against the estimate.",
+        ),
+        Risk(
+            "Data protection and security responsibilities are unclear across partners.",
+            "Low",
+            "High",
+            "A data protection impact assessment and a joint controller agreement before award.",
+        ),
     ]
     return tuple(risks)
 
@@ -237,11 +284,15 @@ def _supplier_risk(contracts: Sequence[ContractRecord]) -> list[Risk]:
     supplier, top = max(value.items(), key=lambda kv: (kv[1], kv[0]))
     if top / total <= DOMINANT_SUPPLIER_SHARE:
         return []
-    return [Risk(
-        f"Reliance on {supplier}, which holds {top / total * 100:.0f}% of current spend "
-        f"({format_pounds(top)} a year): the change may be resisted and exit terms may be weak.",
-        "Medium", "High",
-        "Review exit, data-return and transition clauses early and plan the migration in the specification.")]
+    return [
+        Risk(
+            f"Reliance on {supplier}, which holds {top / total * 100:.0f}% of current spend "
+            f"({format_pounds(top)} a year): the change may be resisted and exit terms may be weak.",
+            "Medium",
+            "High",
+            "Review exit, data-return and transition clauses early and plan the migration in the specification.",
+        )
+    ]
 
 
 def _count(n: int, one: str, many: str) -> str:

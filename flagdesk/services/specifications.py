@@ -24,58 +24,88 @@ from flagdesk.store.models import Opportunity, Outcome, Specification
 # Starting points a head of ICT edits, not targets to adopt blindly; each names how it is evidenced.
 OUTCOME_TEMPLATES: dict[str, tuple[OutcomeRecord, ...]] = {
     "availability": (
-        OutcomeRecord("Residents and staff can use the service whenever they need it",
-                      "Service availability in core hours (08:00-18:00, Mon-Fri), excluding agreed maintenance",
-                      "As reported by each partner's current supplier", "99.9% each month",
-                      "Supplier's monthly availability report, checked against partners' monitoring"),
-        OutcomeRecord("Planned changes do not disrupt frontline services",
-                      "Planned maintenance taking place outside core hours, with 5 working days' notice",
-                      "Not measured today", "100% of planned maintenance",
-                      "Change calendar and service desk records"),
+        OutcomeRecord(
+            "Residents and staff can use the service whenever they need it",
+            "Service availability in core hours (08:00-18:00, Mon-Fri), excluding agreed maintenance",
+            "As reported by each partner's current supplier",
+            "99.9% each month",
+            "Supplier's monthly availability report, checked against partners' monitoring",
+        ),
+        OutcomeRecord(
+            "Planned changes do not disrupt frontline services",
+            "Planned maintenance taking place outside core hours, with 5 working days' notice",
+            "Not measured today",
+            "100% of planned maintenance",
+            "Change calendar and service desk records",
+        ),
     ),
     "time_to_resolve": (
-        OutcomeRecord("Faults are fixed quickly so people can get on with their work",
-                      "Priority 1 incidents resolved within 4 hours; priority 2 within 1 working day",
-                      "Varies by partner; record each partner's current figure",
-                      "95% within target each month", "Service desk ticket data shared monthly"),
-        OutcomeRecord("Problems are fixed once, not repeatedly",
-                      "Incidents reopened within 10 working days", "Not measured today", "Below 5%",
-                      "Service desk ticket data"),
+        OutcomeRecord(
+            "Faults are fixed quickly so people can get on with their work",
+            "Priority 1 incidents resolved within 4 hours; priority 2 within 1 working day",
+            "Varies by partner; record each partner's current figure",
+            "95% within target each month",
+            "Service desk ticket data shared monthly",
+        ),
+        OutcomeRecord(
+            "Problems are fixed once, not repeatedly",
+            "Incidents reopened within 10 working days",
+            "Not measured today",
+            "Below 5%",
+            "Service desk ticket data",
+        ),
     ),
     "user_satisfaction": (
-        OutcomeRecord("Staff and residents find the service easy and helpful",
-                      "Satisfaction score in a short survey after each resolved request (1-5)",
-                      "Establish in the first three months", "Average 4.2 or better",
-                      "Post-ticket survey, reported quarterly to the programme board"),
+        OutcomeRecord(
+            "Staff and residents find the service easy and helpful",
+            "Satisfaction score in a short survey after each resolved request (1-5)",
+            "Establish in the first three months",
+            "Average 4.2 or better",
+            "Post-ticket survey, reported quarterly to the programme board",
+        ),
     ),
     "carbon": (
-        OutcomeRecord("The service's carbon footprint falls year on year",
-                      "Scope 1, 2 and relevant scope 3 emissions attributable to the contract (tCO2e)",
-                      "Supplier's Carbon Reduction Plan at award", "10% reduction a year; net zero by 2040",
-                      "Supplier's Carbon Reduction Plan (PPN 006) and annual emissions report"),
-        OutcomeRecord("Equipment is reused or recycled, not sent to landfill",
-                      "Share of retired devices reused or recycled with certificates",
-                      "Not measured today", "100%, with data-wiping certificates",
-                      "WEEE and data-destruction certificates"),
+        OutcomeRecord(
+            "The service's carbon footprint falls year on year",
+            "Scope 1, 2 and relevant scope 3 emissions attributable to the contract (tCO2e)",
+            "Supplier's Carbon Reduction Plan at award",
+            "10% reduction a year; net zero by 2040",
+            "Supplier's Carbon Reduction Plan (PPN 006) and annual emissions report",
+        ),
+        OutcomeRecord(
+            "Equipment is reused or recycled, not sent to landfill",
+            "Share of retired devices reused or recycled with certificates",
+            "Not measured today",
+            "100%, with data-wiping certificates",
+            "WEEE and data-destruction certificates",
+        ),
     ),
     "accessibility": (
-        OutcomeRecord("Everyone can use the service, including disabled people",
-                      "Conformance of public-facing and staff interfaces with WCAG 2.2 level AA",
-                      "Current accessibility statements of each partner",
-                      "Full conformance, or a dated plan for each exception",
-                      "Independent accessibility audit each year; published accessibility statement"),
+        OutcomeRecord(
+            "Everyone can use the service, including disabled people",
+            "Conformance of public-facing and staff interfaces with WCAG 2.2 level AA",
+            "Current accessibility statements of each partner",
+            "Full conformance, or a dated plan for each exception",
+            "Independent accessibility audit each year; published accessibility statement",
+        ),
     ),
     "security": (
-        OutcomeRecord("Partners' data and services are protected",
-                      "Cyber Essentials Plus certification held; critical vulnerabilities patched within 14 days",
-                      "Certification status of current suppliers", "Certified throughout; 100% within 14 days",
-                      "Certificate, monthly patching report, annual penetration test"),
+        OutcomeRecord(
+            "Partners' data and services are protected",
+            "Cyber Essentials Plus certification held; critical vulnerabilities patched within 14 days",
+            "Certification status of current suppliers",
+            "Certified throughout; 100% within 14 days",
+            "Certificate, monthly patching report, annual penetration test",
+        ),
     ),
     "social_value": (
-        OutcomeRecord("The contract creates local opportunity",
-                      "Apprenticeships, work placements and spend with local SMEs and VCSEs",
-                      "None committed today", "As committed in the winning tender (TOMs measures)",
-                      "Quarterly social value return against the committed measures"),
+        OutcomeRecord(
+            "The contract creates local opportunity",
+            "Apprenticeships, work placements and spend with local SMEs and VCSEs",
+            "None committed today",
+            "As committed in the winning tender (TOMs measures)",
+            "Quarterly social value return against the committed measures",
+        ),
     ),
 }
 
@@ -102,8 +132,10 @@ def outcome_templates(category: str | None = None) -> list[OutcomeRecord]:
 
 def draft_specification(title: str, categories: Iterable[str] = DEFAULT_DRAFT_CATEGORIES) -> SpecificationRecord:
     """An unsaved outcome-based specification built from the library, for a pack with none linked."""
-    outcomes = [OutcomeRecord(o.statement, o.measure, o.baseline, o.target, o.evidence_source, position=i)
-                for i, o in enumerate(o for c in categories for o in OUTCOME_TEMPLATES[c][:1])]
+    outcomes = [
+        OutcomeRecord(o.statement, o.measure, o.baseline, o.target, o.evidence_source, position=i)
+        for i, o in enumerate(o for c in categories for o in OUTCOME_TEMPLATES[c][:1])
+    ]
     return SpecificationRecord(
         id=None,
         title=f"Draft outcomes for {title}",
@@ -145,10 +177,13 @@ def _linked_opportunities(session: Session, spec_ids: list[int]) -> dict[int, li
 
 
 def list_specifications(session: Session) -> list[SpecificationRecord]:
-    specs = list(session.scalars(
-        select(Specification).options(selectinload(Specification.outcomes)).order_by(Specification.title,
-                                                                                      Specification.id)
-    ))
+    specs = list(
+        session.scalars(
+            select(Specification)
+            .options(selectinload(Specification.outcomes))
+            .order_by(Specification.title, Specification.id)
+        )
+    )
     linked = _linked_opportunities(session, [s.id for s in specs]) if specs else {}
     return [to_record(s, linked.get(s.id, ())) for s in specs]
 
@@ -183,11 +218,17 @@ def create_specification(
     template_categories: Iterable[str] = (),
 ) -> SpecificationRecord:
     """A new specification, optionally seeded with library outcomes for the given categories."""
-    values = _clean({
-        "title": title, "kind": kind, "category": category, "summary": summary,
-        "requirements": list(requirements), "social_value": list(social_value),
-        "sustainability": list(sustainability),
-    })
+    values = _clean(
+        {
+            "title": title,
+            "kind": kind,
+            "category": category,
+            "summary": summary,
+            "requirements": list(requirements),
+            "social_value": list(social_value),
+            "sustainability": list(sustainability),
+        }
+    )
     spec = Specification(**values, version=1, updated_by=user)
     all_outcomes = [*outcomes, *(o for c in template_categories for o in outcome_templates(c))]
     spec.outcomes = [_outcome_row(o, position) for position, o in enumerate(all_outcomes)]
@@ -358,8 +399,15 @@ def _outcome_row(outcome: OutcomeRecord, position: int) -> Outcome:
 
 
 def _outcome_record(row: Outcome) -> OutcomeRecord:
-    return OutcomeRecord(row.statement, row.measure or "", row.baseline or "", row.target or "",
-                         row.evidence_source or "", id=row.id, position=row.position)
+    return OutcomeRecord(
+        row.statement,
+        row.measure or "",
+        row.baseline or "",
+        row.target or "",
+        row.evidence_source or "",
+        id=row.id,
+        position=row.position,
+    )
 
 
 def _load_outcome(session: Session, outcome_id: int) -> Outcome:
