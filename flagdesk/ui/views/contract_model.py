@@ -168,7 +168,12 @@ class ContractTableModel(QAbstractTableModel):
         # Typing one more letter only narrows what is shown: filter the visible rows, not all of them.
         narrowing = new.structured() == old.structured() and _narrows(old.text, new.text)
         self.beginResetModel()
-        self._visible = self._filtered(self._visible if narrowing else self._order, new)
+        if narrowing:
+            # The visible rows already hold every old word: only new or longer words need checking.
+            done = set(old.text.lower().split())
+            self._visible = self._matching(self._visible, [w for w in new.text.lower().split() if w not in done])
+        else:
+            self._visible = self._filtered(self._order, new)
         self._filter = new
         self._row_of_id = None
         self.endResetModel()
@@ -191,10 +196,14 @@ class ContractTableModel(QAbstractTableModel):
         if f.horizon is not None:
             keep = self._horizon_test(f.horizon)
             rows = [i for i in rows if keep(records[i].end_date)]
-        text = self._text
-        for word in f.text.lower().split():
-            rows = [i for i in rows if word in text[i]]
+        rows = self._matching(rows, f.text.lower().split())
         return rows if rows is not candidates else list(rows)
+
+    def _matching(self, rows: list[int], words: list[str]) -> list[int]:
+        text = self._text
+        for word in words:
+            rows = [i for i in rows if word in text[i]]
+        return rows
 
     def _horizon_test(self, horizon: int | str) -> Callable[[date | None], bool]:
         today = self._today

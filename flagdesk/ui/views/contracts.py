@@ -88,6 +88,7 @@ class ContractsView(QWidget):
         for status in STATUSES:
             self.status_box.addItem(status.capitalize(), status)
         self.status_box.setCurrentIndex(1)
+        self.status_box.setMinimumContentsLength(20)
         self.horizon_box = QComboBox()
         self.horizon_box.setAccessibleName("Expiry horizon filter")
         for label, value in HORIZONS:
