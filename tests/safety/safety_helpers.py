@@ -13,6 +13,7 @@ from flagdesk.store.engine import Register
 from flagdesk.store.models import AuditEvent, Contract, Partner
 
 SAFETY_DIR = Path(__file__).resolve().parent
+SHARED_DATA = Path(__file__).resolve().parents[2] / ".." / "shared" / "data"
 
 
 def plain_contract(reg: Register, partner: str | None = None) -> tuple[int, int, int]:

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from safety_helpers import integrity, table_rows
+from safety_helpers import SHARED_DATA, integrity, table_rows
 
 from flagdesk.cli import main
 from flagdesk.services.demo import seed_demo
@@ -20,7 +20,6 @@ from flagdesk.store.engine import open_register
 from flagdesk.store.migrate import schema_status
 
 pytestmark = pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="needs POSIX SIGKILL")
-SHARED_DATA = Path(__file__).resolve().parents[2] / ".." / "shared" / "data"
 NORFOLK = SHARED_DATA / "registers" / "norfolk-county-council-2016.csv"
 
 

@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+import csv
+import itertools
 import json
 from datetime import date, timedelta
+from pathlib import Path
 
 import psycopg
 import pytest
-from safety_helpers import PgLogins, partner_names, plain_contract
+from safety_helpers import SHARED_DATA, PgLogins, partner_names, plain_contract
 from sqlalchemy import select
 from sqlalchemy.engine import make_url
 
 from flagdesk.cli import main
 from flagdesk.errors import DatabaseError, PermissionDeniedError
+from flagdesk.services.contracts import load_contract_records
+from flagdesk.services.partners import get_or_create_partner
 from flagdesk.services.security import EditScope, check_may_edit, explain_refusal
 from flagdesk.store.engine import Register, open_register
 from flagdesk.store.models import Contract
@@ -115,6 +120,48 @@ def test_editor_changes_own_partner_only_even_with_raw_sql(
 
     code, out, _ = run(capsys, "--db", as_editor, "admin", "whoami", "--json")
     assert json.loads(out) | {"text": ""} == {"login": editor, "role": "editor", "partners": [own], "text": ""}
+
+
+@pytest.mark.pg
+def test_imports_respect_partner_boundaries(
+    pg_seeded: tuple[Register, PgLogins],
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> None:
+    reg, logins = pg_seeded
+    sample = norfolk_sample(tmp_path / "norfolk-40.csv", rows=40)
+    with reg.write() as session:  # the administrator adds the partner; editors cannot
+        get_or_create_partner(session, "Norfolk County Council", user="tester")
+    norfolk, northmoor = logins.name("norfolk"), logins.name("northmoor")
+    for login, partner in ((norfolk, "Norfolk County Council"), (northmoor, partner_names(reg)[0])):
+        args = ("admin", "add-user", login, "--role", "editor", "--partner", partner)
+        assert run(capsys, "--db", reg.url, *args)[0] == 0
+    monkeypatch.delenv("FLAGDESK_USER")
+
+    code, _, err = run(capsys, "--db", logins.url_for(northmoor), "import", str(sample))
+    assert code == 1 and "refused" in err
+    assert count_contracts_of(reg, "Norfolk County Council") == 0
+    code, out, err = run(capsys, "--db", logins.url_for(norfolk), "import", str(sample), "--json")
+    assert code == 0, err
+    assert json.loads(out)["new"] == 40 == count_contracts_of(reg, "Norfolk County Council")
+
+
+def norfolk_sample(target: Path, rows: int) -> Path:
+    """The first rows of the real Norfolk register, streamed into a small file."""
+    source = SHARED_DATA / "registers" / "norfolk-county-council-2016.csv"
+    if not source.exists():
+        pytest.skip(f"reference data not available: {source}")
+    with source.open(newline="", encoding="utf-8-sig") as src, target.open("w", newline="", encoding="utf-8") as dst:
+        writer = csv.writer(dst)
+        for row in itertools.islice(csv.reader(src), rows + 1):
+            writer.writerow(row)
+    return target
+
+
+def count_contracts_of(reg: Register, partner: str) -> int:
+    with reg.session() as session:
+        return len(load_contract_records(session, partner=partner))
 
 
 @pytest.mark.pg
