@@ -339,9 +339,9 @@ def _analyse(contracts: Sequence[ContractRecord], a: Assumptions, as_of: date | 
     live.sort(key=_by_end)
     steps.at(0.1)
     # The finders below rely on `live` being in this order (see _by_end).
-    found = _find_aggregations(live, a, steps=steps, span=(0.1, 0.5))
+    found = _find_aggregations(live, a, as_of=as_of, steps=steps, span=(0.1, 0.5))
     found += _find_reuse(live, a, as_of=as_of, all_facts=facts, steps=steps, span=(0.5, 0.7))
-    found += _find_rationalisations(live, a, steps=steps, span=(0.7, 1.0))
+    found += _find_rationalisations(live, a, as_of=as_of, steps=steps, span=(0.7, 1.0))
     steps.at(1.0)
     return sorted(found, key=lambda f: (-f.score, f.id))
 
@@ -396,6 +396,7 @@ def _find_aggregations(
     facts: Sequence[Fact],
     a: Assumptions,
     *,
+    as_of: date | None = None,
     steps: _Steps | None = None,
     span: tuple[float, float] = (0.0, 1.0),
 ) -> list[Finding]:
@@ -404,7 +405,7 @@ def _find_aggregations(
     found = []
     for need, members in _iterate(_groups(eligible), steps, span):
         for cluster in _aligned(members, window):
-            found.append(_aggregation(need, cluster, window, a))
+            found.append(_aggregation(need, cluster, window, a, as_of))
     return found
 
 
@@ -486,17 +487,19 @@ def _summarise(facts: Iterable[Fact]) -> _Summary:
     return s
 
 
-def joint_start(s: _Summary) -> tuple[date | None, bool]:
+def joint_start(s: _Summary, not_before: date | None = None) -> tuple[date | None, bool]:
     """Proposed start of the replacement, and whether every contract can run up to it.
 
     If the latest current end is no later than the earliest maximum end, every contract can be
     extended to the day after the latest current end. Otherwise the replacement starts the day
-    after the earliest maximum end, and later contracts join it as they end.
+    after the earliest maximum end, and later contracts join it as they end. A contract already
+    running on an extension cannot be replaced in the past: the start is never before `not_before`.
     """
     if s.latest_current is None or s.earliest_max is None:
         return None, False
     if s.latest_current <= s.earliest_max:
-        return _day_after(s.latest_current), True
+        start = _day_after(s.latest_current)
+        return (max(start, not_before) if not_before else start), True
     return _day_after(s.earliest_max), False
 
 
@@ -518,12 +521,12 @@ def _common_supplier(facts: Sequence[Fact]) -> tuple[str | None, int]:
     return names[key], counts[key]
 
 
-def _aggregation(need: str, cluster: list[Fact], window: int, a: Assumptions) -> Finding:
+def _aggregation(need: str, cluster: list[Fact], window: int, a: Assumptions, as_of: date | None) -> Finding:
     values, names = _partner_values(cluster)
     lead = _lead(values, names)
     summary = _summarise(cluster)
     combined = summary.combined
-    start, all_roll_on = joint_start(summary)
+    start, all_roll_on = joint_start(summary, as_of)
     first, last, earliest_max = cluster[0].lo, summary.latest_current, summary.earliest_max
     assert first is not None and last is not None and earliest_max is not None  # clusters are dated
     spread = max(0, months_between(earliest_max, last))
@@ -629,7 +632,7 @@ def _find_reuse(
             if v is not None:
                 vehicles[v.fact.c.id] = v
                 matches[(v.fact.c.id, f.c.partner_id)].append(f)
-    return [_reuse(vehicles[vid], fs, a) for (vid, _), fs in sorted(matches.items())]
+    return [_reuse(vehicles[vid], fs, a, as_of) for (vid, _), fs in sorted(matches.items())]
 
 
 def _vehicle_index(facts: Sequence[Fact], all_facts: Sequence[Fact]) -> dict[str, _AdmissionIndex]:
@@ -684,7 +687,7 @@ def _serves(v: _Vehicle, f: Fact) -> bool:
     )
 
 
-def _reuse(v: _Vehicle, expiring: list[Fact], a: Assumptions) -> Finding:
+def _reuse(v: _Vehicle, expiring: list[Fact], a: Assumptions, as_of: date | None) -> Finding:
     vc, first = v.fact.c, expiring[0]
     combined = sum(f.annual for f in expiring)
     assert first.lo is not None
@@ -705,6 +708,8 @@ def _reuse(v: _Vehicle, expiring: list[Fact], a: Assumptions) -> Finding:
             f"remains after existing call-offs, against about {format_pence(combined)} a year needed."
         )
     start = _day_after(first.lo)
+    if as_of and start < as_of:  # already on an extension: call off as soon as possible
+        start = as_of
     evidence.append(f"Proposed call-off start {fmt_date(start)}, instead of a new tender.")
     margin = months_between(first.lo, v.end)
     headroom_points = 1.0 if v.headroom is None or combined == 0 else min(1.0, v.headroom / (combined * 3))
@@ -747,6 +752,7 @@ def _find_rationalisations(
     facts: Sequence[Fact],
     a: Assumptions,
     *,
+    as_of: date | None = None,
     steps: _Steps | None = None,
     span: tuple[float, float] = (0.0, 1.0),
 ) -> list[Finding]:
@@ -767,18 +773,20 @@ def _find_rationalisations(
     for group, members in _iterate(groups, steps, span):
         if len(members) < minimum:
             continue
-        finding = _rationalisation(group, members, supplier_names.get(group), a)
+        finding = _rationalisation(group, members, supplier_names.get(group), a, as_of)
         if finding.id in found:  # same contracts share both need and supplier: say so once
             finding = _merge_reasons(found[finding.id], finding)
         found[finding.id] = finding
     return list(found.values())
 
 
-def _rationalisation(group: tuple[Any, ...], members: list[Fact], supplier: str | None, a: Assumptions) -> Finding:
+def _rationalisation(
+    group: tuple[Any, ...], members: list[Fact], supplier: str | None, a: Assumptions, as_of: date | None
+) -> Finding:
     partner, partner_id = members[0].c.partner, members[0].c.partner_id
     summary = _summarise(members)
     combined, undated = summary.combined, summary.undated
-    start, all_roll_on = joint_start(summary)
+    start, all_roll_on = joint_start(summary, as_of)
     _, by, key = group
     needs = summary.needs
     need = key if by == "need" else (next(iter(needs)) if len(needs) == 1 else None)

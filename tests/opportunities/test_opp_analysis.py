@@ -227,3 +227,18 @@ def test_renaming_partners_changes_names_only():
     after = analyse(renamed(p.contracts, " (renamed)"), as_of=AS_OF)
     assert [(f.id, f.kind) for f in before] == [(f.id, f.kind) for f in after]
     assert all(name.endswith("(renamed)") for f in after for name in f.partners)
+
+
+def test_contracts_on_extension_are_not_replaced_in_the_past():
+    on_extension = [
+        contract(1, 1, cpv=("72700000-7",), end_date=date(2026, 3, 31), max_end_date=date(2027, 3, 31)),
+        contract(2, 2, cpv=("72700000-7",), end_date=date(2026, 6, 30), max_end_date=date(2027, 6, 30)),
+        contract(3, 3, cpv=("72700000-7",), end_date=date(2026, 5, 31), max_end_date=date(2027, 5, 31)),
+        contract(4, 4, cpv=("72700000-7",), reuse_rights="any_public_body", end_date=date(2030, 1, 1)),
+    ]
+    found = by_contracts(analyse(on_extension, as_of=date(2026, 9, 1)))
+    agg = found[("aggregation", frozenset({1, 2, 3}))]
+    assert agg.proposed_start == date(2026, 9, 1)
+    assert "Proposed joint start 1 Sep 2026: every contract can run (with extensions) until then." in agg.evidence
+    reuse = [f for (kind, _), f in found.items() if kind == "reuse"]
+    assert reuse and all(f.proposed_start == date(2026, 9, 1) for f in reuse)
