@@ -296,3 +296,23 @@ def test_norfolk_register_lands_and_reimports_unchanged(any_register: Register) 
     undo(any_register, second.batch_id)
     undo(any_register, first.batch_id)
     assert sum(len(rows) for rows in snapshot(any_register).values()) == 0
+
+
+def test_undo_gives_back_a_company_number_the_import_filled_in(seeded: Register, tmp_path: Path) -> None:
+    from flagdesk.analysis.suppliers import name_key
+    from flagdesk.store.models import Supplier
+
+    with seeded.write() as session:
+        session.add(Supplier(name="Acme Fleet Ltd", name_key=name_key("Acme Fleet Ltd")))
+    before = snapshot(seeded)
+    path = tmp_path / "numbers.csv"
+    path.write_text(
+        "Organisation,Contract title,Supplier name,Company number\n"
+        "Breckland District Council,Fleet,ACME FLEET LIMITED,1234567\n"
+    )
+    summary = apply(seeded, path)
+    with seeded.session() as session:
+        numbers = [tuple(r) for r in session.execute(select(Supplier.name, Supplier.company_number))]
+    assert numbers == [("Acme Fleet Ltd", "01234567")]  # the same supplier, now with its number
+    undo(seeded, summary.batch_id)
+    assert snapshot(seeded) == before

@@ -25,7 +25,9 @@ from flagdesk.errors import CancelledError, ConflictError, NotFoundError, UserEr
 from flagdesk.services.audit import audit, audit_many
 from flagdesk.services.contracts import search_text_for
 from flagdesk.services.partners import get_or_create_partner, guess_partner_kind
+from flagdesk.services.suppliers import SupplierResolver
 from flagdesk.store.models import (
+    AuditEvent,
     Contract,
     ContractCpv,
     ContractSupplier,
@@ -39,11 +41,6 @@ from flagdesk.store.models import (
 )
 from importers import ERROR, ImportRecord, Problem, ReadResult, SupplierRef, read_file
 from importers.mapping import header_signature
-
-try:  # supplier resolution belongs to the suppliers service (issue 4) once it exists
-    from flagdesk.services.suppliers import SupplierResolver  # type: ignore[import-not-found]
-except ImportError:  # pragma: no cover - depends on which services are installed
-    SupplierResolver = None
 
 Progress = Callable[[float], None] | None
 Cancel = Callable[[], bool] | None
@@ -376,7 +373,7 @@ class _BatchWriter:
         self.session, self.summary, self.user, self.path = session, summary, user, path
         self.progress, self.cancel = progress, cancel
         self.partner_ids: dict[str, int] = {}
-        self.resolver = None
+        self.resolver: SupplierResolver | None = None
         self.supplier_cache: dict[SupplierRef, int] = {}
         self.changes: list[dict[str, Any]] = []
 
@@ -384,8 +381,10 @@ class _BatchWriter:
         batch = self._create_batch()
         self.batch_id = self.summary.batch_id = batch.id
         self._partners()
-        self.max_supplier_before = self.session.scalar(select(func.max(Supplier.id))) or 0
-        self.resolver = _make_resolver(self.session, self.user, batch.id)
+        # Resolution may give a supplier without a number its number: keep what undo needs for that.
+        unnumbered = select(Supplier.id, Supplier.updated_at).where(Supplier.company_number.is_(None))
+        self.unnumbered = {sid: at for sid, at in self.session.execute(unnumbered)}
+        self.resolver = SupplierResolver(self.session, user=self.user, batch_id=batch.id)
         plans = self.summary.plans
         new = [p for p in plans if p.action == "new"]
         changed = [p for p in plans if p.action == "changed"]
@@ -395,6 +394,7 @@ class _BatchWriter:
             if self.progress:
                 self.progress(0.9 * (start + _CHUNK) / max(1, len(new) + len(changed)))
         self._update(changed)
+        self.resolver.close()  # writes the suppliers still pending before the batch is recorded
         self._record_created_suppliers()
         self._save_mapping()
         bulk_insert(self.session, ImportChange.__table__, self.changes)
@@ -461,6 +461,7 @@ class _BatchWriter:
             cid = plan.contract_id = ids[plan.record.identity]
             links.extend(_link_rows(cid, plan.record.suppliers, sids))
             codes.extend(_cpv_rows(cid, plan.record.cpv))
+        self.resolver.flush()  # type: ignore[union-attr]  # the links refer to suppliers just created
         bulk_insert(self.session, ContractSupplier.__table__, links)
         bulk_insert(self.session, ContractCpv.__table__, codes)
 
@@ -557,7 +558,18 @@ class _BatchWriter:
     # suppliers and mappings ------------------------------------------------------------------
 
     def _record_created_suppliers(self) -> None:
-        created = sorted({sid for sid in self.supplier_cache.values() if sid > self.max_supplier_before})
+        filled = self.session.scalars(
+            select(AuditEvent.record_id).where(
+                AuditEvent.batch_id == self.batch_id,
+                AuditEvent.table_name == "supplier",
+                AuditEvent.field == "company_number",
+            )
+        )
+        for record_id in filled.all():
+            if int(record_id) in self.unnumbered:
+                before = {"company_number": None, "updated_at": _jsonable(self.unnumbered[int(record_id)])}
+                self.changes.append(_change(self.batch_id, "supplier", int(record_id), "update", before))
+        created = sorted(set(self.resolver.created))  # type: ignore[union-attr]
         self.changes.extend(_change(self.batch_id, "supplier", sid, "insert", None) for sid in created)
 
     def _save_mapping(self) -> None:
@@ -681,77 +693,6 @@ def _sha256(path: Path) -> str | None:
     return digest.hexdigest()
 
 
-# --- supplier resolution ---------------------------------------------------------------------------
-
-
-def _make_resolver(session: Session, user: str, batch_id: int) -> Any:
-    if SupplierResolver is not None:
-        return SupplierResolver(session, user=user, batch_id=batch_id)
-    return _FallbackResolver(session, user=user, batch_id=batch_id)
-
-
-class _FallbackResolver:
-    """Exact company number, then exact name key; else a new supplier. Used until the suppliers
-    service (issue 4) provides SupplierResolver with the same interface."""
-
-    def __init__(self, session: Session, *, user: str, batch_id: int | None = None):
-        from flagdesk.analysis.suppliers import name_key
-
-        self.session, self.user, self.batch_id, self.key = session, user, batch_id, name_key
-        self.by_number: dict[str, int] = {}
-        self.by_key: dict[str, int] = {}
-        self.aliases = {
-            (sid, name) for sid, name in session.execute(select(SupplierAlias.supplier_id, SupplierAlias.name))
-        }
-        rows = session.execute(
-            select(Supplier.id, Supplier.company_number, Supplier.name_key)
-            .where(Supplier.merged_into_id.is_(None))
-            .order_by(Supplier.id)
-        )
-        for sid, number, key in rows:
-            if number:
-                self.by_number.setdefault(number, sid)
-            if key:
-                self.by_key.setdefault(key, sid)
-
-    def resolve(
-        self,
-        name: str,
-        company_number: str | None = None,
-        *,
-        charity_number: str | None = None,
-        is_sme: bool | None = None,
-        is_vcse: bool | None = None,
-        postcode: str | None = None,
-    ) -> int:
-        key = self.key(name) or name.lower()
-        sid = (self.by_number.get(company_number) if company_number else None) or self.by_key.get(key)
-        if sid is None:
-            sid = self.session.execute(
-                insert(Supplier.__table__)
-                .returning(Supplier.__table__.c.id)
-                .values(
-                    name=name,
-                    name_key=key,
-                    company_number=company_number,
-                    charity_number=charity_number,
-                    is_sme=is_sme,
-                    is_vcse=is_vcse,
-                    postcode=postcode,
-                    updated_by=self.user,
-                )
-            ).scalar_one()
-            if company_number:
-                self.by_number[company_number] = sid
-            self.by_key[key] = sid
-        if (sid, name) not in self.aliases:
-            self.aliases.add((sid, name))
-            self.session.execute(
-                insert(SupplierAlias.__table__).values(supplier_id=sid, name=name, name_key=key, batch_id=self.batch_id)
-            )
-        return sid
-
-
 # --- undo ----------------------------------------------------------------------------------------
 
 
@@ -773,7 +714,8 @@ def undo_import(session: Session, batch_id: int, *, user: str) -> dict[str, Any]
     removed = session.execute(delete(Contract).where(Contract.source_batch_id == batch_id)).rowcount or 0
     _restore_mappings(session, by_table["mapping_profile"])
     session.execute(delete(SupplierAlias).where(SupplierAlias.batch_id == batch_id))
-    _remove_unused(session, Supplier, [c.record_id for c in by_table["supplier"]])
+    _restore_suppliers(session, by_table["supplier"])
+    _remove_unused(session, Supplier, [c.record_id for c in by_table["supplier"] if c.action == "insert"])
     _remove_unused(session, Partner, [c.record_id for c in by_table["partner"] if c.action == "insert"])
     batch.status, batch.undone_at = "undone", datetime.now(UTC)
     audit(
@@ -878,6 +820,14 @@ def _restore_mappings(session: Session, changes: Iterable[ImportChange]) -> None
             session.execute(delete(MappingProfile).where(MappingProfile.id == change.record_id))
         elif change.before is not None:
             session.execute(update(MappingProfile).where(MappingProfile.id == change.record_id).values(**change.before))
+
+
+def _restore_suppliers(session: Session, changes: Iterable[ImportChange]) -> None:
+    """Resolution may give an existing supplier the company number it lacked; put that back."""
+    for change in changes:
+        if change.action == "update" and change.before is not None:
+            values = {k: _from_json(k, v) for k, v in change.before.items()}
+            session.execute(update(Supplier).where(Supplier.id == change.record_id).values(**values))
 
 
 def _remove_unused(session: Session, model: Any, ids: list[int]) -> None:
