@@ -157,7 +157,8 @@ def test_sheet_choice_edited_mapping_problems_and_saved_mapping(view, qtbot, reg
     assert wizard.preview_page.problems_model.rowCount() == len(summary.problems)
     qtmodeltester.check(wizard.preview_page.rows_model)
     qtmodeltester.check(wizard.preview_page.problems_model)
-    wizard.preview_page.action_combo.setCurrentText("changed")
+    combo = wizard.preview_page.action_combo
+    combo.setCurrentIndex(combo.findData("changed"))
     assert wizard.preview_page.rows_model.rowCount() == 0
     _next(qtbot, wizard, APPLY)
     qtbot.waitUntil(lambda: wizard.currentId() == RESULT, timeout=30_000)

@@ -236,6 +236,7 @@ class MappingPage(_Page):
         self.table.setAccessibleName("Column mapping")
         self.table.horizontalHeader().setStretchLastSection(True)
         self.table.verticalHeader().setVisible(False)
+        self.table.setWordWrap(False)
         layout = QVBoxLayout(self)
         layout.addWidget(self.source)
         layout.addWidget(self.table, 1)
@@ -262,6 +263,7 @@ class MappingPage(_Page):
             self.table.setCellWidget(row, 2, combo)
             self.combos[header] = combo
         self.table.resizeColumnToContents(0)
+        self.table.setColumnWidth(1, 30 * self.table.fontMetrics().averageCharWidth())
 
     def mapping(self) -> dict[str, str]:
         return {header: combo.currentData() for header, combo in self.combos.items()}
@@ -285,12 +287,14 @@ def _readonly_item(text: str) -> QTableWidgetItem:
 class PreviewPage(_Page):
     def __init__(self) -> None:
         super().__init__("Preview", "Nothing is written yet. Check what the import would do.")
+        self.setButtonText(QWizard.WizardButton.NextButton, "&Apply")
         self.counts = QLabel()
         self.counts.setAccessibleName("Preview counts")
         self.progress = ProgressStrip()
         self.action_combo = QComboBox()
         self.action_combo.setAccessibleName("Show rows")
-        self.action_combo.addItems(ACTIONS)
+        for action in ACTIONS:
+            self.action_combo.addItem("All rows" if action == "all" else f"{action.capitalize()} rows", action)
         self.action_combo.currentIndexChanged.connect(self._filter_rows)
         self.rows_model: RecordTableModel[Any] = RecordTableModel(plan_columns(), self)
         self.problems_model: RecordTableModel[Any] = RecordTableModel(problem_columns(), self)
@@ -331,7 +335,7 @@ class PreviewPage(_Page):
         summary = self.wiz().summary if self.wizard() else None
         if summary is None:
             return
-        action = self.action_combo.currentText()
+        action = self.action_combo.currentData()
         self.rows_model.set_records([p for p in summary.plans if action == "all" or p.action == action])
 
     def isComplete(self) -> bool:
