@@ -1,0 +1,1 @@
+"""Pure analysis over plain records: opportunities, savings, pipeline, suppliers, classification."""
