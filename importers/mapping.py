@@ -152,9 +152,11 @@ def auto_map(headers: Sequence[str], samples: Sequence[Sequence[Any]]) -> dict[s
     )
     mapping = dict.fromkeys(headers, "")
     taken: set[str] = set()
-    for _, neg_index, field in candidates:
+    for score, neg_index, field in candidates:
         header = headers[-neg_index]
-        if mapping[header] or field in taken or not values_fit(FIELD_KINDS[field], columns[-neg_index]):
+        # A header that names the field exactly needs less proof from its values than a partial one.
+        leniency = 0.5 if score == 100 else 1.0
+        if mapping[header] or field in taken or not values_fit(FIELD_KINDS[field], columns[-neg_index], leniency):
             continue
         mapping[header] = field
         taken.add(field)
@@ -196,27 +198,30 @@ def _is_cpv_like(value: Any) -> bool:
     return isinstance(value, str) and bool(_CPV_LIKE.match(value.strip()))
 
 
-def values_fit(kind: str, values: Sequence[Any]) -> bool:
-    """Do most non-blank sample values parse as this kind? (True when there are none to judge.)"""
+def values_fit(kind: str, values: Sequence[Any], leniency: float = 1.0) -> bool:
+    """Do enough non-blank sample values parse as this kind? (True when there are none to judge.)
+
+    ``leniency`` scales the share required (0.5 for a header that names the field exactly).
+    """
     present = [v for v in values if not is_blank(v)]
     if not present:
         return True
     if kind == "money":
-        return _fits_money(present)
+        return _fits_money(present, leniency)
     if kind == "date":
         order = decide_date_order(present)
-        return _share(present, lambda v: _try(lambda x: parse_date(x, order=order), v)) >= 0.6
+        return _share(present, lambda v: _try(lambda x: parse_date(x, order=order), v)) >= 0.6 * leniency
     if kind == "bool":
-        return _share(present, lambda v: _try(parse_bool, v)) >= 0.8
+        return _share(present, lambda v: _try(parse_bool, v)) >= 0.8 * leniency
     if kind == "cpv":
-        return _share(present, lambda v: any(cpv.try_resolve(t) for t in split_codes(v))) >= 0.5
+        return _share(present, lambda v: any(cpv.try_resolve(t) for t in split_codes(v))) >= 0.5 * leniency
     if kind == "company":
-        return _share(present, lambda v: normalise_company_number(clean_text(v)) is not None) >= 0.3
+        return _share(present, lambda v: normalise_company_number(clean_text(v)) is not None) >= 0.3 * leniency
     return True
 
 
-def _fits_money(values: Sequence[Any]) -> bool:
-    return _share(values, lambda v: _try(parse_money, v)) >= 0.6
+def _fits_money(values: Sequence[Any], leniency: float = 1.0) -> bool:
+    return _share(values, lambda v: _try(parse_money, v)) >= 0.6 * leniency
 
 
 def _share(values: Sequence[Any], test: Any) -> float:
