@@ -52,8 +52,12 @@ def name_key(name: str) -> str:
     PLC, LLP, CIC, ...) and a "t/a" trading name are ignored; words and their order are kept, so
     "WSP Plc" ("wsp") and "WSP UK Limited" ("wsp uk") stay apart.
     """
-    text = html.unescape(name or "")
-    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii").lower()
+    text = name or ""
+    if "&" in text:
+        text = html.unescape(text)
+    if not text.isascii():
+        text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    text = text.lower()
     text = _TRADING_AS.sub("", " " + text.strip())
     text = _AMPERSAND.sub(" and ", text)
     text = _APOSTROPHE.sub("", text)  # O'Callaghan -> ocallaghan, not "o callaghan"

@@ -32,7 +32,7 @@ class SupplierResolver:
 
     Existing suppliers and aliases are read once; each ``resolve`` is then a few dictionary look-ups.
     New suppliers get their ids at once but are written in batches, just before the session runs
-    its next statement or flush, so rows that refer to them can follow immediately.
+    its next statement, flushes or commits, so rows that refer to them can follow immediately.
     """
 
     def __init__(self, session: Session, *, user: str, batch_id: int | None = None) -> None:
@@ -49,12 +49,14 @@ class SupplierResolver:
         self._next_sqlite_id: int | None = None
         self._flushing = False
         self._keys: dict[str, str] = {}  # published spelling -> name key (the same names recur)
+        self._seen: dict[tuple[str, str | None], int] = {}
         self._numbers: dict[str, str | None] = {}
         self._is_postgres = session.get_bind().dialect.name == "postgresql"
         self.created: list[int] = []
         self._load()
         event.listen(session, "do_orm_execute", self._before_statement)
         event.listen(session, "before_flush", self._before_flush)
+        event.listen(session, "before_commit", self._before_commit)
 
     def _load(self) -> None:
         rows = self.session.execute(
@@ -90,6 +92,22 @@ class SupplierResolver:
         postcode: str | None = None,
     ) -> int:
         """The id of the supplier this name (and number) means, creating it if it is new."""
+        seen = self._seen.get((name, company_number))
+        if seen is not None:  # the same cell again: most rows of an import
+            return seen
+        sid = self._resolve(name, company_number, charity_number, is_sme, is_vcse, postcode)
+        self._seen[(name, company_number)] = sid
+        return sid
+
+    def _resolve(
+        self,
+        name: str,
+        company_number: str | None,
+        charity_number: str | None,
+        is_sme: bool | None,
+        is_vcse: bool | None,
+        postcode: str | None,
+    ) -> int:
         name = " ".join((name or "").split())
         if not name:
             raise ValidationError("A supplier needs a name.")
@@ -195,6 +213,9 @@ class SupplierResolver:
     def _before_flush(self, session: Session, flush_context: Any, instances: Any) -> None:
         self.flush()
 
+    def _before_commit(self, session: Session) -> None:
+        self.flush()
+
     def flush(self) -> None:
         """Write the suppliers and aliases resolved so far (called automatically before any
         statement the session runs; call it yourself before using a raw connection)."""
@@ -247,6 +268,7 @@ class SupplierResolver:
         self.flush()
         event.remove(self.session, "do_orm_execute", self._before_statement)
         event.remove(self.session, "before_flush", self._before_flush)
+        event.remove(self.session, "before_commit", self._before_commit)
 
 
 # --- the list ---------------------------------------------------------------------------------

@@ -190,3 +190,17 @@ def test_lancashire_suppliers(register: Register) -> None:
     councils_with_zurich = {c for c, names in awards for n in names if n == "Zurich Municipal"}
     assert len(councils_with_zurich) >= 3
     assert len({by_name[n] for n in by_name if name_key(n) == "zurich municipal"}) == 1
+
+
+def test_pending_suppliers_are_written_on_commit_and_rolled_back_on_failure(any_register: Register) -> None:
+    with any_register.write() as session:
+        sid = SupplierResolver(session, user="t").resolve("Civica UK Ltd", "01628868")  # no close(): commit writes
+    with pytest.raises(RuntimeError), any_register.write() as session:
+        SupplierResolver(session, user="t").resolve("Kier Construction Ltd")
+        session.execute(select(func.count()).select_from(Supplier))  # the pending insert is written here...
+        raise RuntimeError("import failed half way")  # ...and undone with everything else
+    with any_register.session() as session:
+        assert [(s.id, s.name, s.company_number) for s in session.scalars(select(Supplier))] == [
+            (sid, "Civica UK Ltd", "01628868")
+        ]
+        assert session.scalars(select(SupplierAlias.name)).all() == ["Civica UK Ltd"]
