@@ -92,6 +92,11 @@ class RowConverter:
         shown = None if value is None else str(as_published(value))
         return Problem(self.sheet, row, column.header if column else None, shown, message, severity)
 
+    def _flag(self, record: ImportRecord, column: _Column, value: Any, problems: list[Problem], message: str) -> None:
+        """A value not trusted: the row is imported, the cell kept as published, the user warned."""
+        problems.append(self._problem(record.row, column, value, message, WARNING))
+        record.extra[column.header] = as_published(value)
+
     def _handler(self, column: _Column) -> Handler:
         field, header = column.field, column.header
         kind = FIELD_KINDS.get(field, "")
@@ -127,10 +132,7 @@ class RowConverter:
         def handle(record: ImportRecord, value: Any, state: dict[str, Any], problems: list[Problem]) -> None:
             pence = parse_money(value)
             if pence is not None and pence < 0:
-                problems.append(
-                    self._problem(record.row, column, value, "negative amount not taken as a value", WARNING)
-                )
-                record.extra[column.header] = as_published(value)
+                self._flag(record, column, value, problems, "negative amount not taken as a value")
                 return
             setattr(record, attribute, pence)
 
@@ -142,10 +144,7 @@ class RowConverter:
         def handle(record: ImportRecord, value: Any, state: dict[str, Any], problems: list[Problem]) -> None:
             parsed = parse_date(value, order=order)
             if parsed is not None and is_placeholder_date(parsed):
-                problems.append(
-                    self._problem(record.row, column, value, "placeholder date not trusted; left blank", WARNING)
-                )
-                record.extra[column.header] = as_published(value)
+                self._flag(record, column, value, problems, "placeholder date not trusted; left blank")
                 return
             setattr(record, field, parsed)
 
@@ -161,10 +160,7 @@ class RowConverter:
                 elif code not in record.cpv:
                     record.cpv.append(code)
             if unknown or not record.cpv:
-                problems.append(
-                    self._problem(record.row, column, value, "not a CPV 2008 code; kept as published", WARNING)
-                )
-                record.extra[column.header] = as_published(value)
+                self._flag(record, column, value, problems, "not a CPV 2008 code; kept as published")
 
         return handle
 
@@ -187,19 +183,13 @@ class RowConverter:
             if field == "company_number":
                 number = _company_number(_text(value))
                 if number is None:
-                    problems.append(
-                        self._problem(
-                            record.row, column, value, "not a Companies House number; kept as published", WARNING
-                        )
-                    )
-                    record.extra[column.header] = as_published(value)
+                    self._flag(record, column, value, problems, "not a Companies House number; kept as published")
                 parsed[field] = number
             elif field in ("is_sme", "is_vcse"):
                 try:
                     parsed[field] = parse_bool(value)
                 except ValueError as exc:
-                    problems.append(self._problem(record.row, column, value, str(exc), WARNING))
-                    record.extra[column.header] = as_published(value)
+                    self._flag(record, column, value, problems, str(exc))
             else:
                 parsed[field] = _text(value) or None
         return parsed
