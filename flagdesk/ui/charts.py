@@ -7,7 +7,7 @@ chart also carries its figures as an accessible description for screen readers.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from PySide6.QtCore import QPointF, QRectF, QSize, Qt
@@ -46,8 +46,8 @@ class Chart(QWidget):
     def sizeHint(self) -> QSize:
         return QSize(420, 260)
 
-    def _begin(self, painter: QPainter) -> QRectF:
-        """Paints the frame and title; returns the area left for the chart."""
+    def _begin(self, painter: QPainter) -> QRectF | None:
+        """Paints the frame and title; returns the area left for the chart, or None when there is no data."""
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         pal = self.palette()
         rect = QRectF(self.rect()).adjusted(0.5, 0.5, -0.5, -0.5)
@@ -66,6 +66,7 @@ class Chart(QWidget):
         if not self.data or not any(d.value for d in self.data):
             painter.setPen(pal.color(QPalette.ColorRole.PlaceholderText))
             painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, "Nothing to show yet")
+            return None
         return rect.adjusted(12, 8 + line + 8, -12, -10)
 
     def _text_pen(self) -> QColor:
@@ -78,7 +79,7 @@ class BarChart(Chart):
     def paintEvent(self, event: QPaintEvent) -> None:
         painter = QPainter(self)
         area = self._begin(painter)
-        if not any(d.value for d in self.data):
+        if area is None:
             return
         fm = painter.fontMetrics()
         label_w = min(area.width() * 0.42, max(fm.horizontalAdvance(d.label) for d in self.data) + 8)
@@ -104,14 +105,10 @@ class BarChart(Chart):
 class ColumnChart(Chart):
     """Vertical columns in order (e.g. quarters), the value above each column and the label below."""
 
-    def __init__(self, title: str, parent: QWidget | None = None, *, highlight: Callable[[Datum], bool] | None = None):
-        super().__init__(title, parent)
-        self.highlight = highlight
-
     def paintEvent(self, event: QPaintEvent) -> None:
         painter = QPainter(self)
         area = self._begin(painter)
-        if not any(d.value for d in self.data):
+        if area is None:
             return
         fm = painter.fontMetrics()
         line = fm.height()
@@ -124,8 +121,7 @@ class ColumnChart(Chart):
             height = plot.height() * (d.value / top if top else 0)
             x = plot.left() + i * slot
             column = QRectF(x + slot * 0.18, plot.bottom() - height, slot * 0.64, height)
-            colour = SERIES[1] if self.highlight and self.highlight(d) else SERIES[0]
-            painter.fillRect(column, QColor(colour))
+            painter.fillRect(column, QColor(SERIES[0]))
             painter.setPen(self._text_pen())
             painter.drawText(QRectF(x, column.top() - line - 2, slot, line), Qt.AlignmentFlag.AlignHCenter, d.text)
             painter.drawText(QRectF(x, plot.bottom() + 4, slot, line), Qt.AlignmentFlag.AlignHCenter, d.label)
@@ -137,9 +133,9 @@ class ShareChart(Chart):
     def paintEvent(self, event: QPaintEvent) -> None:
         painter = QPainter(self)
         area = self._begin(painter)
-        total = sum(d.value for d in self.data)
-        if not total:
+        if area is None:
             return
+        total = sum(d.value for d in self.data)
         side = min(area.height(), area.width() * 0.45)
         ring = QRectF(area.left() + 4, area.top() + (area.height() - side) / 2, side, side)
         thickness = side * 0.22

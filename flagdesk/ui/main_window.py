@@ -121,7 +121,9 @@ class MainWindow(QMainWindow):
         self.nav.setFixedWidth(max(170, self.nav.sizeHintForColumn(0) + 40))
         self.nav.currentRowChanged.connect(self._navigate)
         # The navigation sits on the window colour, the views on their own: a sidebar, as in native apps.
-        self.nav.setStyleSheet("QListWidget { background: palette(window); } QListWidget::item { padding: 6px 10px; }")
+        self.nav.setStyleSheet(
+            "QListWidget { background: palette(window); outline: 0; } QListWidget::item { padding: 6px 10px; }"
+        )
         central = QWidget()
         layout = QHBoxLayout(central)
         layout.setContentsMargins(0, 0, 0, 0)

@@ -12,10 +12,9 @@ from typing import Any
 import pytest
 from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QDialog, QMessageBox
+from workflow_support import wait_idle
 
 from flagdesk.ui.context import AppContext
-
-TASK_TIMEOUT_MS = 30_000
 
 
 @pytest.fixture(autouse=True)
@@ -76,13 +75,6 @@ def ui_app(qtbot: Any, demo_register: Any, dialogs: Dialogs) -> Iterator[AppCont
     app.tasks.error_handler = app.errors.append  # type: ignore[attr-defined]
     yield app
     app.close()
-
-
-def wait_idle(qtbot: Any, app: AppContext) -> None:
-    """Let every queued read and write deliver on the GUI thread (views chain loads, so check twice)."""
-    for _ in range(3):
-        qtbot.waitUntil(lambda: not app.tasks.running(), timeout=TASK_TIMEOUT_MS)
-        qtbot.wait(10)
 
 
 @pytest.fixture

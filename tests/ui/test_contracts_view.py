@@ -125,6 +125,12 @@ def test_undo_and_redo_an_edit(qtbot: Any, contracts_view: Any, ui_app: Any, dem
     assert _stored(demo_register, record.id).reference == "NEW-REF-1"
 
 
+def _type_title(view: Any, text: str) -> None:
+    view.detail.edits["title"].setText(text)
+    view.detail.edits["title"].textEdited.emit(text)
+    view.detail.request_save()
+
+
 def _someone_else_edits(demo_register: Any, contract_id: int, title: str) -> None:
     with demo_register.write() as session:
         update_contract(session, contract_id, {"title": title}, user="colleague")
@@ -136,9 +142,7 @@ def test_saving_a_stale_version_asks_and_keeping_theirs_writes_nothing(
     record = _select_first(qtbot, contracts_view)
     _someone_else_edits(demo_register, record.id, "Their title")
     dialogs.answer(ConflictDialog, lambda d: d._choose(ConflictDialog.KEEP_THEIRS) or 0)
-    contracts_view.detail.edits["title"].setText("My title")
-    contracts_view.detail.edits["title"].textEdited.emit("My title")
-    contracts_view.detail.request_save()
+    _type_title(contracts_view, "My title")
     wait_idle(qtbot, ui_app)
     [dialog] = dialogs.of(ConflictDialog)
     cells = [[dialog.table.item(0, c).text() for c in range(3)]]
@@ -154,9 +158,7 @@ def test_saving_a_stale_version_and_choosing_mine_overwrites_knowingly(
     record = _select_first(qtbot, contracts_view)
     _someone_else_edits(demo_register, record.id, "Their title")
     dialogs.answer(ConflictDialog, lambda d: d._choose(ConflictDialog.USE_MINE) or 1)
-    contracts_view.detail.edits["title"].setText("My title")
-    contracts_view.detail.edits["title"].textEdited.emit("My title")
-    contracts_view.detail.request_save()
+    _type_title(contracts_view, "My title")
     wait_idle(qtbot, ui_app)
     stored = _stored(demo_register, record.id)
     assert stored.title == "My title" and stored.version == record.version + 2
@@ -169,9 +171,7 @@ def test_undo_after_someone_else_changed_the_contract_refuses(
     qtbot: Any, contracts_view: Any, ui_app: Any, demo_register: Any, dialogs: Any
 ) -> None:
     record = _select_first(qtbot, contracts_view)
-    contracts_view.detail.edits["title"].setText("Mine first")
-    contracts_view.detail.edits["title"].textEdited.emit("Mine first")
-    contracts_view.detail.request_save()
+    _type_title(contracts_view, "Mine first")
     wait_idle(qtbot, ui_app)
     _someone_else_edits(demo_register, record.id, "Then theirs")
     contracts_view.undo_action.trigger()

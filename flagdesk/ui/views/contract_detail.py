@@ -185,10 +185,12 @@ class ContractDetail(QWidget):
             self.problem.hide()
             for name, edit in self.edits.items():
                 edit.setText(record_value_text(record, name) if record else "")
+                edit.setCursorPosition(0)  # show the start of a long title, not its tail
             for name, combo in self.choices.items():
                 value = getattr(record, name) if record else None
                 combo.setCurrentIndex(max(0, combo.findData(value or "")))
             self.cpv_edit.setText(record_value_text(record, "cpv") if record else "")
+            self.cpv_edit.setCursorPosition(0)
             self.description_edit.setPlainText(record.description if record else "")
             self.heading.setText(record.title if record else "Select a contract")
             self.facts.setText(self._facts(record) if record else "")

@@ -11,6 +11,7 @@ from flagdesk.domain import format_pounds_short
 from flagdesk.records import ContractRecord
 from flagdesk.ui.charts import BarChart, ColumnChart, Datum, ShareChart
 from flagdesk.ui.context import AppContext
+from flagdesk.ui.views.records_view import ContractRecordsView
 
 
 def _money(slices: list[Any]) -> list[Datum]:
@@ -43,12 +44,11 @@ class Tile(QFrame):
         self.setAccessibleDescription(f"{self.caption.text()}: {text}")
 
 
-class DashboardView(QWidget):
+class DashboardView(ContractRecordsView):
     title = "Dashboard"
 
     def __init__(self, app: AppContext, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.app = app
+        super().__init__(app, parent)
         self.setAccessibleName("Dashboard")
         self.figures: Any = None
         self.tiles = {
@@ -70,23 +70,13 @@ class DashboardView(QWidget):
         grid.addWidget(self.expiring, 0, 1)
         grid.addWidget(self.suppliers, 1, 0)
         grid.addWidget(self.collaborative, 1, 1)
-        self.status = QLabel("Loading…")
         self.status.setAlignment(Qt.AlignmentFlag.AlignRight)
         layout = QVBoxLayout(self)
         layout.addLayout(tiles)
         layout.addLayout(grid, 1)
         layout.addWidget(self.status)
-        app.register_changed.connect(self._register_changed)
 
-    def refresh(self) -> None:
-        self.status.setText("Loading…")
-        self.app.contract_records(self._records_loaded)
-
-    def _register_changed(self) -> None:
-        if self.isVisible():
-            self.refresh()
-
-    def _records_loaded(self, records: list[ContractRecord]) -> None:
+    def show_records(self, records: list[ContractRecord]) -> None:
         def work(session: Any) -> Any:
             from flagdesk.services.dashboard import dashboard_figures, supplier_flags
 

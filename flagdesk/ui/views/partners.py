@@ -11,6 +11,7 @@ from flagdesk.domain import format_pounds_short
 from flagdesk.records import ContractRecord
 from flagdesk.ui.context import AppContext
 from flagdesk.ui.views.listing import Column, RecordTableModel, record_table
+from flagdesk.ui.views.records_view import ContractRecordsView
 
 _KIND_LABELS = {"nhs_trust": "NHS trust", "icb": "Integrated care board"}
 
@@ -42,12 +43,11 @@ def _share(p: Any) -> str:
     return f"{_ratio(p):.0%}" if p.live_annual_pence else ""
 
 
-class PartnersView(QWidget):
+class PartnersView(ContractRecordsView):
     title = "Partners"
 
     def __init__(self, app: AppContext, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.app = app
+        super().__init__(app, parent)
         self.setAccessibleName("Partners")
         self.model: RecordTableModel[Any] = RecordTableModel(partner_columns(), self)
         self.table = record_table(self.model, "Partners table")
@@ -63,22 +63,12 @@ class PartnersView(QWidget):
         splitter.addWidget(self.table)
         splitter.addWidget(self.detail)
         splitter.setSizes([600, 140])
-        self.status = QLabel("")
         layout = QVBoxLayout(self)
         layout.addWidget(splitter, 1)
         layout.addWidget(self.status)
         self.table.selectionModel().selectionChanged.connect(self._selection_changed)
-        app.register_changed.connect(self._register_changed)
 
-    def refresh(self) -> None:
-        self.status.setText("Loading…")
-        self.app.contract_records(self._records_loaded)
-
-    def _register_changed(self) -> None:
-        if self.isVisible():
-            self.refresh()
-
-    def _records_loaded(self, records: list[ContractRecord]) -> None:
+    def show_records(self, records: list[ContractRecord]) -> None:
         def work(session: Any) -> Any:
             from flagdesk.services.dashboard import partner_summaries
             from flagdesk.services.partners import list_partners

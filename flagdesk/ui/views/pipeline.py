@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
 from flagdesk.domain import add_months, format_pounds_short
 from flagdesk.records import ContractRecord
 from flagdesk.ui.context import AppContext
+from flagdesk.ui.views.records_view import ContractRecordsView
 
 LANE_HEIGHT = 22
 HEADER_HEIGHT = 26
@@ -285,14 +286,13 @@ class ZoomingScrollArea(QScrollArea):
             super().wheelEvent(event)
 
 
-class PipelineView(QWidget):
+class PipelineView(ContractRecordsView):
     title = "Pipeline"
 
     HORIZONS = (("Next 12 months", 12), ("Next 2 years", 24), ("Next 3 years", 36), ("Next 5 years", 60))
 
     def __init__(self, app: AppContext, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.app = app
+        super().__init__(app, parent)
         self.setAccessibleName("Pipeline")
         self.records: list[ContractRecord] = []
         self.canvas = TimelineCanvas()
@@ -320,7 +320,6 @@ class PipelineView(QWidget):
             f"<span style='color:{OVERLAP.name()}'>◆</span> another partner ends the same need that quarter "
             "(numbers: partners ending)"
         )
-        self.summary = QLabel("")
         bar = QHBoxLayout()
         bar.addWidget(self.partner_box)
         bar.addWidget(self.horizon_box)
@@ -334,23 +333,14 @@ class PipelineView(QWidget):
         bottom = QHBoxLayout()
         bottom.addWidget(self.legend)
         bottom.addStretch(1)
-        bottom.addWidget(self.summary)
+        bottom.addWidget(self.status)
         layout.addLayout(bottom)
         self.partner_box.currentIndexChanged.connect(self.rebuild)
         self.horizon_box.currentIndexChanged.connect(self.rebuild)
         self.overlaps_only.toggled.connect(self.rebuild)
         self.zoom.valueChanged.connect(lambda v: self.canvas.set_zoom(float(v)))
-        app.register_changed.connect(self._register_changed)
 
-    def refresh(self) -> None:
-        self.summary.setText("Loading…")
-        self.app.contract_records(self._records_loaded)
-
-    def _register_changed(self) -> None:
-        if self.isVisible():
-            self.refresh()
-
-    def _records_loaded(self, records: list[ContractRecord]) -> None:
+    def show_records(self, records: list[ContractRecord]) -> None:
         self.records = records
         chosen = self.partner_box.currentData()
         self.partner_box.blockSignals(True)
@@ -383,7 +373,7 @@ class PipelineView(QWidget):
         self.canvas.set_groups(groups, start, until)
         contracts = sum(len(lane.bars) for g in groups for lane in g.lanes)
         meeting = sum(1 for g in groups if g.overlapping)
-        self.summary.setText(f"{contracts:,} contracts in {len(groups)} categories; "
+        self.status.setText(f"{contracts:,} contracts in {len(groups)} categories; "
                              f"{meeting} where partners end together")  # fmt: skip
 
     def zoom_by(self, factor: float) -> None:
