@@ -39,8 +39,11 @@ def lancashire_register(register: Any) -> Any:
 @pytest.fixture
 def view(qtbot: Any, lancashire_register: Any, monkeypatch) -> Iterator[tuple[ClassificationView, list[BaseException]]]:
     monkeypatch.setattr(classification_module, "confirm", lambda *_a: True)
-    with running_view(qtbot, ClassificationView, lancashire_register.file_path) as shown:
-        yield shown
+    with running_view(qtbot, ClassificationView, lancashire_register.file_path) as (widget, errors):
+        assert widget.model.rowCount() == 0, "opening the view works nothing out by itself"
+        widget.suggest_button.click()
+        wait_idle(qtbot, widget.app)
+        yield widget, errors
 
 
 def _codes(register: Any, contract_id: int) -> list[tuple[str, str]]:

@@ -46,6 +46,11 @@ def _create(qtbot: Any, widget: SpecificationsView) -> int:
     return widget.detail.loaded.id
 
 
+def list_opportunities_of(register: Any) -> list[Any]:
+    with register.session() as session:
+        return list_opportunities(session)
+
+
 def _stored(register: Any, spec_id: int) -> Any:
     with register.session() as session:
         return get_specification(session, spec_id)
@@ -135,8 +140,12 @@ def test_specification_is_linked_to_an_opportunity(view, qtbot) -> None:
     with register.write() as session:
         refresh_opportunities(session, "tester")
     spec_id = _create(qtbot, widget)
-    widget.refresh()
+    assert not widget.opportunity_combo.loaded, "thousands of opportunities load only when asked for"
+    widget.opportunity_combo.showPopup()
     wait_idle(qtbot, widget.app)
+    widget.opportunity_combo.hidePopup()
+    assert widget.opportunity_combo.count() == 1 + len(list_opportunities_of(register))
+    widget.opportunity_combo.setCurrentIndex(1)
     opportunity_id = widget.opportunity_combo.currentData()
     assert opportunity_id is not None
     widget.link_button.click()

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from flagdesk.errors import CancelledError
 from flagdesk.ui.views.listing import (
     Column,
     RecordTableModel,
@@ -65,6 +66,7 @@ class ClassificationView(QWidget):
     def __init__(self, app: Any, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.app = app
+        self.suggested = False
         self.model: RecordTableModel[Any] = RecordTableModel(contract_columns(), self)
         self.table = record_table(self.model, "Contracts without a CPV code", self)
         self.suggestions = QListWidget()
@@ -81,13 +83,16 @@ class ClassificationView(QWidget):
         self.threshold.setDecimals(0)
         self.threshold.setValue(DEFAULT_THRESHOLD_PCT)
         self.accept_all_button = QPushButton("Accept all at or above")
-        self.status = QLabel("Suggestions are worked out when this view opens.")
+        self.suggest_button = QPushButton("&Suggest codes")
+        self.suggest_button.setToolTip("Work out codes for contracts without one (seconds on a large register)")
+        self.status = QLabel("Press Suggest codes to find codes for the contracts that have none.")
         self._build_layout()
         self._connect()
         self._selection_changed()
 
     def _build_layout(self) -> None:
         bar = QHBoxLayout()
+        bar.addWidget(self.suggest_button)
         bar.addWidget(self.status, 1)
         bar.addWidget(self.accept_all_button)
         bar.addWidget(self.threshold)
@@ -116,6 +121,7 @@ class ClassificationView(QWidget):
         self.accept_button.clicked.connect(self.accept_selected)
         self.reject_button.clicked.connect(self.reject_selected)
         self.accept_all_button.clicked.connect(self.accept_above)
+        self.suggest_button.clicked.connect(self.suggest)
         self.threshold.valueChanged.connect(self._update_counts)
 
 
@@ -133,18 +139,34 @@ class ClassificationView(QWidget):
     # --- loading ------------------------------------------------------------------------------
 
     def refresh(self) -> None:
+        """Suggestions already shown stay; working them out learns from the whole register, so it
+        runs only when asked (opening the view must stay quick at 100,000 contracts)."""
+        if self.suggested:
+            self.suggest()
+
+    def suggest(self) -> None:
         from flagdesk.services.classification import suggest_codes
 
         app = self.app
+        self.suggested = True
 
         def work(t: Any) -> list[Any]:
             with app.register().session() as session:
                 return suggest_codes(session, progress=t.progress, cancel=t.cancelled)
 
         self.status.setText("Working out suggestions…")
-        app.tasks.run(work, self._show, label="Suggesting CPV codes", cancellable=True)
+        self.suggest_button.setEnabled(False)
+        app.tasks.run(work, self._show, label="Suggesting CPV codes", cancellable=True,
+                      on_error=self._suggest_failed)
+
+    def _suggest_failed(self, exc: BaseException) -> None:
+        self.suggest_button.setEnabled(True)
+        self.status.setText("No suggestions were worked out.")
+        if not isinstance(exc, CancelledError):
+            self.app.show_error(exc)
 
     def _show(self, results: list[Any]) -> None:
+        self.suggest_button.setEnabled(True)
         self.model.set_records([r for r in results if r.suggestions])
         if self.model.rowCount():
             self.table.selectRow(0)

@@ -226,6 +226,35 @@ class SpecificationEditor(QWidget):
         return self.loaded is not None and not save_plan(self.loaded, self.record()).empty
 
 
+class OpportunityChooser(QComboBox):
+    """Opportunities load when the list is first opened: a large register has thousands of them."""
+
+    wanted = Signal()
+    PROMPT = "Choose an opportunity…"
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.loaded = False
+        self.addItem(self.PROMPT, None)
+
+    def showPopup(self) -> None:
+        if self.loaded:
+            super().showPopup()
+        else:
+            self.wanted.emit()
+
+    def set_opportunities(self, opportunities: list[Any], *, popup: bool = True) -> None:
+        keep = self.currentData()
+        self.clear()
+        self.addItem(self.PROMPT, None)
+        for o in opportunities:
+            self.addItem(f"{o.title} ({o.id})", o.id)
+        self.setCurrentIndex(max(0, self.findData(keep)))
+        self.loaded = True
+        if popup and self.isVisible():
+            super().showPopup()
+
+
 class SpecificationsView(QWidget):
     title = "Specifications"
 
@@ -245,7 +274,7 @@ class SpecificationsView(QWidget):
         self.template_combo = QComboBox()
         self.template_combo.setAccessibleName("Outcome library category")
         self.template_button = QPushButton("Add from &library")
-        self.opportunity_combo = QComboBox()
+        self.opportunity_combo = OpportunityChooser()
         self.opportunity_combo.setAccessibleName("Opportunity to use this specification for")
         self.link_button = QPushButton("Use for opportunity")
         self._fill_templates()
@@ -296,6 +325,7 @@ class SpecificationsView(QWidget):
         self.remove_outcome_button.clicked.connect(self.detail.remove_current_outcome)
         self.template_button.clicked.connect(self.add_templates)
         self.link_button.clicked.connect(self.link)
+        self.opportunity_combo.wanted.connect(self.load_opportunities)
         self.detail.changed.connect(self._update_buttons)
         # The window's Save action (Ctrl+S) calls detail.request_save on the current view.
         self.detail.request_save = self.detail_save  # type: ignore[attr-defined]
@@ -327,18 +357,20 @@ class SpecificationsView(QWidget):
     # --- loading ------------------------------------------------------------------------------
 
     def refresh(self) -> None:
-        from flagdesk.services.opportunities import list_opportunities
         from flagdesk.services.specifications import list_specifications
 
-        self.app.read(lambda s: (list_specifications(s), list_opportunities(s)), self._show,
-                      label="Loading specifications")
+        self.app.read(list_specifications, self._show, label="Loading specifications")
+        if self.opportunity_combo.loaded:
+            self.load_opportunities(popup=False)
 
-    def _show(self, loaded: tuple[list[SpecificationRecord], list[Any]]) -> None:
-        specs, opportunities = loaded
-        self.opportunity_combo.clear()
-        for o in opportunities:
-            self.opportunity_combo.addItem(f"{o.title} ({o.id})", o.id)
+    def _show(self, specs: list[SpecificationRecord]) -> None:
         self.select(specs, self.detail.loaded.id if self.detail.loaded else None)
+
+    def load_opportunities(self, popup: bool = True) -> None:
+        from flagdesk.services.opportunities import list_opportunities
+
+        self.app.read(list_opportunities, lambda found: self.opportunity_combo.set_opportunities(found, popup=popup),
+                      label="Loading opportunities")
 
     def select(self, specs: list[SpecificationRecord], spec_id: int | None) -> None:
         if self.detail.is_dirty():
