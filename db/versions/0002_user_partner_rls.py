@@ -39,7 +39,7 @@ _OWNED_OR_SHARED = {
 
 _FUNCTIONS = r"""
 CREATE OR REPLACE FUNCTION flagdesk_is_admin() RETURNS boolean
-LANGUAGE sql STABLE SET search_path FROM CURRENT AS $$
+LANGUAGE sql STABLE SET search_path = {path} AS $$
     SELECT EXISTS (
         SELECT 1 FROM pg_catalog.pg_roles r
         WHERE r.rolname = pg_catalog.current_database() || '_admin'
@@ -47,7 +47,7 @@ LANGUAGE sql STABLE SET search_path FROM CURRENT AS $$
 $$;
 
 CREATE OR REPLACE FUNCTION flagdesk_may_edit(p_partner integer) RETURNS boolean
-LANGUAGE plpgsql STABLE SET search_path FROM CURRENT AS $$
+LANGUAGE plpgsql STABLE SET search_path = {path} AS $$
 BEGIN
     IF flagdesk_is_admin() OR EXISTS (
         SELECT 1 FROM user_partner u WHERE u.login = current_user AND u.partner_id = p_partner) THEN
@@ -90,7 +90,11 @@ def upgrade() -> None:
 
     if op.get_bind().dialect.name != 'postgresql':
         return
-    op.execute(_FUNCTIONS)
+    # A fixed search path with pg_temp last: otherwise a login could shadow user_partner with a
+    # temporary table of its own and grant itself every partner.
+    schema = op.get_bind().execute(sa.text('SELECT current_schema()')).scalar_one()
+    quoted = '"' + schema.replace('"', '""') + '"'
+    op.execute(_FUNCTIONS.replace('{path}', f'pg_catalog, {quoted}, pg_temp'))
     for table, owner in _OWNED.items():
         for statement in _policies(table, f'flagdesk_may_edit({owner})'):
             op.execute(statement)

@@ -29,11 +29,15 @@ def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
     return code, out, err
 
 
-def raw(url: str, sql: str, *params: object) -> int:
-    """Run one statement as a plain SQL client (not FlagDesk) would, and return the rows it changed."""
+def raw(url: str, script: str, *params: object) -> int:
+    """Run SQL as a plain client (not FlagDesk) would; statements split on '; ', the last one gets the
+    parameters, and the rows it changed are returned."""
+    *setup, last = script.split("; ")
     u = make_url(url)
     with psycopg.connect(host=u.host, port=u.port, dbname=u.database, user=u.username, autocommit=True) as conn:
-        return conn.execute(sql, params).rowcount
+        for statement in setup:
+            conn.execute(statement)
+        return conn.execute(last, params).rowcount
 
 
 def value_of(reg: Register, contract_id: int) -> int:
@@ -110,6 +114,12 @@ def test_editor_changes_own_partner_only_even_with_raw_sql(
     for statement in ("TRUNCATE contract", "DELETE FROM audit_event", "INSERT INTO user_partner VALUES ('x', 1)"):
         with pytest.raises(psycopg.errors.InsufficientPrivilege):  # ...rewrite history or grant itself more
             raw(as_editor, statement)
+    # A temporary table cannot stand in for the real list of partners the login may edit.
+    shadow = (
+        "CREATE TEMP TABLE user_partner AS SELECT current_user::text AS login, id AS partner_id FROM partner; "
+        "UPDATE contract SET total_value_pence = 0 WHERE id = %s"
+    )
+    assert raw(as_editor, shadow, theirs) == 0
     assert value_of(reg, theirs) == theirs_value
     assert raw(as_editor, "UPDATE contract SET owner = 'me' WHERE id = %s", mine) == 1  # its own rows: yes
 
