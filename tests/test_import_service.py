@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -316,3 +317,10 @@ def test_undo_gives_back_a_company_number_the_import_filled_in(seeded: Register,
     assert numbers == [("Acme Fleet Ltd", "01234567")]  # the same supplier, now with its number
     undo(seeded, summary.batch_id)
     assert snapshot(seeded) == before
+
+
+def test_apply_reports_progress_to_the_end(seeded: Register, tmp_path: Path) -> None:
+    seen: list[float] = []
+    apply(seeded, write_csv(tmp_path / "q1.csv", ROWS), progress=seen.append)
+    assert seen and seen[-1] == 1.0
+    assert all(0.0 <= a <= b <= 1.0 for a, b in pairwise(seen))

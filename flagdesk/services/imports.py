@@ -178,7 +178,7 @@ def preview_import(
 ) -> ImportSummary:
     """What applying the file would do: new, changed, unchanged and rejected rows, with problems."""
     path = Path(path)
-    saved = _saved_mapping_lookup(session, partner)
+    saved = saved_mapping_lookup(session, partner)
     result = read_file(
         path,
         sheet=sheet,
@@ -392,7 +392,7 @@ class _BatchWriter:
             _check_cancel(self.cancel)
             self._insert(new[start : start + _CHUNK])
             if self.progress:
-                self.progress(0.9 * (start + _CHUNK) / max(1, len(new) + len(changed)))
+                self.progress(0.9 * min(len(new), start + _CHUNK) / max(1, len(new) + len(changed)))
         self._update(changed)
         self.resolver.close()  # writes the suppliers still pending before the batch is recorded
         self._record_created_suppliers()
@@ -888,7 +888,7 @@ def get_import(session: Session, batch_id: int) -> dict[str, Any]:
     return _batch_json(batch, problems=True)
 
 
-def _saved_mapping_lookup(session: Session, partner: str | None) -> Callable[[str], dict[str, str] | None]:
+def saved_mapping_lookup(session: Session, partner: str | None) -> Callable[[str], dict[str, str] | None]:
     """A mapping saved for this header layout: the named partner's first, else anyone's."""
 
     def lookup(signature: str) -> dict[str, str] | None:
@@ -904,3 +904,6 @@ def _saved_mapping_lookup(session: Session, partner: str | None) -> Callable[[st
         return dict(rows[0][0]) if rows else None
 
     return lookup
+
+
+_saved_mapping_lookup = saved_mapping_lookup  # the import wizard's name for it
