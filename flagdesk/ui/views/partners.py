@@ -51,7 +51,7 @@ class PartnersView(ContractRecordsView):
         self.setAccessibleName("Partners")
         self.model: RecordTableModel[Any] = RecordTableModel(partner_columns(), self)
         self.table = record_table(self.model, "Partners table")
-        widths = (260, 140, 120, 80, 70, 130, 130)
+        widths = (280, 150, 170, 80, 60, 140, 150)
         for i, width in enumerate(widths):
             self.table.horizontalHeader().resizeSection(i, width)
         self.detail = QLabel("Select a partner to see its main categories.")

@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
 from flagdesk.domain import add_months, format_pounds_short
 from flagdesk.records import ContractRecord
 from flagdesk.ui.context import AppContext
+from flagdesk.ui.views.contract_model import ENDED_STATUSES
 from flagdesk.ui.views.records_view import ContractRecordsView
 
 LANE_HEIGHT = 22
@@ -70,12 +71,13 @@ class Group:
 
 def build_groups(records: Iterable[ContractRecord], *, start: date, until: date) -> list[Group]:
     """Live contracts ending between ``start`` and ``until``, as category groups of partner lanes."""
-    from flagdesk.analysis.opportunities import annual_value, is_live, need_key, need_label
+    from flagdesk.analysis.opportunities import annual_value, need_key, need_label
 
     lanes: dict[tuple[str, str], Lane] = {}
     labels: dict[str | None, str] = {}
     for c in records:
-        if c.end_date is None or not (start <= c.end_date <= until) or not is_live(c, None):
+        # Ended by status: gone from the pipeline whatever its dates say.
+        if c.end_date is None or not (start <= c.end_date <= until) or c.status in ENDED_STATUSES:
             continue
         key = need_key(c)
         category = labels.get(key) or labels.setdefault(key, need_label(key))
@@ -95,12 +97,11 @@ def mark_overlaps(lanes: list[Lane]) -> list[tuple[date, date, int]]:
     Returns (quarter start, quarter end, partners ending) for each such quarter, for shading.
     """
     partners_by_quarter: dict[date, set[str]] = defaultdict(set)
-    for lane in lanes:
-        for bar in lane.bars:
-            partners_by_quarter[quarter_start(bar.end)].add(lane.partner)
-    for lane in lanes:
-        for bar in lane.bars:
-            bar.overlaps = len(partners_by_quarter[quarter_start(bar.end)]) > 1
+    quarters = [(lane.partner, bar, quarter_start(bar.end)) for lane in lanes for bar in lane.bars]
+    for partner, _bar, quarter in quarters:
+        partners_by_quarter[quarter].add(partner)
+    for _partner, bar, quarter in quarters:
+        bar.overlaps = len(partners_by_quarter[quarter]) > 1
     return [
         (q, add_months(q, 3), len(partners)) for q, partners in sorted(partners_by_quarter.items()) if len(partners) > 1
     ]
