@@ -18,6 +18,7 @@ import os
 import re
 import shutil
 import sqlite3
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -37,6 +38,7 @@ FIRST_REVISION = "0001"
 VERSION_LIMIT_S = 3.0
 SIZE_LIMIT_MB = 300
 STEP_TIMEOUT_S = 600
+EXPORT_FORMATS = {"ocds": ".json", "transparency-csv": ".csv", "xlsx": ".xlsx"}
 # Files the frozen program must find on disk next to its modules (relative to _internal/).
 REQUIRED_DATA = (
     "resources/cpv2008-en.json",
@@ -159,6 +161,7 @@ class Smoke:
             ("import Norfolk register", self.import_norfolk),
             ("opportunities list", self.opportunities),
             ("pack PDF", self.pack),
+            ("exports", self.exports),
             ("gui --screenshot", self.screenshots),
             ("windowed program", self.windowed_program),
             ("upgrade older register", self.upgrade_old_register),
@@ -187,13 +190,16 @@ class Smoke:
         return f"{text}; limit {SIZE_LIMIT_MB} MB"
 
     def version(self) -> str:
+        """Median of three runs: one sample on a busy build machine says more about the machine."""
         expected = f"flagdesk {bundle.package_version()}"
-        cold, warm = self.p.ok("--version"), self.p.ok("--version")
-        if cold.out.strip() != expected:
-            raise StepFailedError(f"printed {cold.out.strip()!r}, expected {expected!r}")
-        if cold.seconds > VERSION_LIMIT_S:
-            raise StepFailedError(f"first run took {cold.seconds:.2f} s (limit {VERSION_LIMIT_S} s)")
-        return f"{expected}: first run {cold.seconds:.2f} s, second {warm.seconds:.2f} s"
+        runs = [self.p.ok("--version") for _ in range(3)]
+        if runs[0].out.strip() != expected:
+            raise StepFailedError(f"printed {runs[0].out.strip()!r}, expected {expected!r}")
+        median = statistics.median(r.seconds for r in runs)
+        text = f"median {median:.2f} s of {', '.join(f'{r.seconds:.2f}' for r in runs)} s"
+        if median > VERSION_LIMIT_S:
+            raise StepFailedError(f"{text} (limit {VERSION_LIMIT_S} s)")
+        return f"{expected}: {text}"
 
     def user_error(self) -> str:
         result = self.p.run("--db", str(self.work / "no-such-folder" / "r.sqlite"), "db", "status")
@@ -240,6 +246,21 @@ class Smoke:
         if not pdf.is_file() or not pdf.read_bytes().startswith(b"%PDF"):
             raise StepFailedError(f"{pdf} is not a PDF")
         return f"{pdf.stat().st_size / 1000:.0f} kB for {self.opportunity_id}"
+
+    def exports(self) -> str:
+        self.p.require_command("export")
+        self._need_demo()
+        sizes = []
+        for fmt, suffix in EXPORT_FORMATS.items():
+            out = self.work / f"export{suffix}"
+            self.p.ok("--db", str(self.demo), "export", "--format", fmt, "-o", str(out))
+            if not out.is_file() or out.stat().st_size == 0:
+                raise StepFailedError(f"export --format {fmt} wrote nothing")
+            sizes.append(f"{fmt} {out.stat().st_size / 1000:.0f} kB")
+        releases = json.loads((self.work / "export.json").read_text(encoding="utf-8")).get("releases")
+        if not releases:
+            raise StepFailedError("the OCDS package holds no releases")
+        return f"{', '.join(sizes)}; {len(releases)} OCDS releases"
 
     def screenshots(self) -> str:
         self.p.require_command("gui")

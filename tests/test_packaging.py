@@ -268,6 +268,22 @@ def test_smoke_reports_every_step_when_nothing_is_built(tmp_path: Path) -> None:
     assert all(r.status in {"passed", "failed", "skipped"} and r.seconds >= 0 for r in results)
 
 
+def test_smoke_fallback_register_is_at_the_first_revision(tmp_path: Path) -> None:
+    """Used by the upgrade step when tests/fixtures/register-0001.sqlite is missing."""
+    from sqlalchemy import create_engine
+
+    from flagdesk.store.migrate import head_revision, schema_status
+
+    path = tmp_path / "old.sqlite"
+    smoke.make_first_revision_register(path)
+    engine = create_engine(f"sqlite:///{path}")
+    status = schema_status(engine)
+    engine.dispose()
+    assert status.current == smoke.FIRST_REVISION
+    assert status.state == ("current" if head_revision() == smoke.FIRST_REVISION else "older")
+    assert smoke.count_rows(path, "contract") == 0
+
+
 def test_gui_program_shows_a_bad_option_in_a_dialog(monkeypatch: pytest.MonkeyPatch) -> None:
     pytest.importorskip("PySide6")
     import entry_gui
