@@ -26,8 +26,10 @@ def make_app(db: Path | str, errors: list[BaseException]) -> AppContext:
 
 
 def wait_idle(qtbot: Any, app: AppContext) -> None:
-    """Let every queued read and write deliver its result on the GUI thread."""
-    qtbot.waitUntil(lambda: not app.tasks.running(), timeout=TASK_TIMEOUT_MS)
+    """Let every queued read and write deliver on the GUI thread (a result may start the next load)."""
+    for _ in range(3):
+        qtbot.waitUntil(lambda: not app.tasks.running(), timeout=TASK_TIMEOUT_MS)
+        qtbot.wait(10)
 
 
 @contextmanager
