@@ -13,6 +13,7 @@ few dictionary look-ups, never by comparing all pairs:
 from __future__ import annotations
 
 import csv
+import heapq
 import html
 import math
 import re
@@ -20,6 +21,7 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cache
+from operator import itemgetter
 
 from flagdesk import cpv
 from flagdesk.errors import CancelledError
@@ -117,13 +119,21 @@ def _vector(words: Iterable[str] | Counter[str], idf: dict[str, float]) -> dict[
 
 
 class _InvertedIndex:
-    """token -> [(document, weight)]: cosine scores touch only documents sharing a word."""
+    """token -> [(document, weight)]: cosine scores touch only documents sharing a word.
 
-    def __init__(self, vectors: Sequence[dict[str, float]]) -> None:
+    With ``keep``, each word keeps only its most heavily weighted documents: a word found in hundreds
+    of labels ("equipment") then costs little, and only the documents it barely matters to drop out.
+    """
+
+    def __init__(self, vectors: Sequence[dict[str, float]], keep: int | None = None) -> None:
         self.postings: dict[str, list[tuple[int, float]]] = defaultdict(list)
         for doc, vec in enumerate(vectors):
             for token, weight in vec.items():
                 self.postings[token].append((doc, weight))
+        if keep is not None:
+            for token, docs in self.postings.items():
+                if len(docs) > keep:
+                    self.postings[token] = heapq.nlargest(keep, docs, key=lambda dw: dw[1])
 
     def scores(self, query: dict[str, float]) -> dict[int, float]:
         acc: dict[int, float] = defaultdict(float)
@@ -146,6 +156,14 @@ class _VocabularyIndex:
     code_index: _InvertedIndex  # one document per code: its own label
 
 
+_KEEP = 200  # documents kept per word in the CPV vocabulary indexes
+
+
+def _top(found: dict[int, float], n: int) -> list[tuple[int, float]]:
+    """The n best (document, score) pairs, best first (ties keep index order: deterministic)."""
+    return heapq.nlargest(n, found.items(), key=itemgetter(1))
+
+
 @cache
 def _vocabulary_index() -> _VocabularyIndex:
     """One document per CPV group: its codes' labels, the group's own label counted twice."""
@@ -162,7 +180,9 @@ def _vocabulary_index() -> _VocabularyIndex:
     vectors = [_vector(words_by_group[g], idf) for g in groups]
     codes = sorted(code_words)
     code_vectors = [_vector(code_words[c], idf) for c in codes]
-    return _VocabularyIndex(groups, _InvertedIndex(vectors), idf, code_words, codes, _InvertedIndex(code_vectors))
+    return _VocabularyIndex(
+        groups, _InvertedIndex(vectors, _KEEP), idf, code_words, codes, _InvertedIndex(code_vectors, _KEEP)
+    )
 
 
 @cache
@@ -278,14 +298,16 @@ class CpvClassifier:
 
     def _centroids(self, words: list[str]) -> dict[str, float]:
         found = self._centroid_index.scores(_vector(words, self._centroid_idf))
-        return {self._centroid_groups[g]: sim for g, sim in sorted(found.items(), key=lambda kv: -kv[1])[:_TOP]}
+        return {self._centroid_groups[g]: sim for g, sim in _top(found, _TOP)}
 
     def _similar(self, example: Example, words: list[str]) -> tuple[dict[str, float], dict[str, list[str]]]:
         sims = self._index.scores(_vector(words, self._idf))
-        best = sorted(((s, i) for i, s in sims.items() if s >= _SIMILAR_FLOOR and self.coded[i].id != example.id))
+        # one extra, in case the contract itself is among the coded ones
+        best = _top(sims, _NEIGHBOURS + 1)
+        near = [(i, s) for i, s in best if s >= _SIMILAR_FLOOR and self.coded[i].id != example.id]
         votes: dict[str, float] = defaultdict(float)
         reasons: dict[str, list[str]] = defaultdict(list)
-        for sim, i in reversed(best[-_NEIGHBOURS:]):
+        for i, sim in near[:_NEIGHBOURS]:
             other = self.coded[i]
             why = f"similar contract: '{other.title[:80]}'" + (f" ({other.partner})" if other.partner else "")
             for code in other.cpv:
@@ -299,7 +321,7 @@ class CpvClassifier:
         votes: dict[str, float] = {}
         reasons: dict[str, list[str]] = {}
         wordset = set(words)
-        for g, sim in sorted(found.items(), key=lambda kv: -kv[1])[:_TOP]:
+        for g, sim in _top(found, _TOP):
             group = vocab.groups[g]
             votes[group] = sim
             matched = sorted(wordset & _group_words(group))
@@ -314,7 +336,7 @@ class CpvClassifier:
         votes: dict[str, float] = {}
         reasons: dict[str, list[str]] = {}
         wordset = set(words)
-        for c, sim in sorted(found.items(), key=lambda kv: -kv[1])[:_TOP]:
+        for c, sim in _top(found, _TOP):
             code = vocab.codes[c]
             votes[code] = sim * sim  # a near-exact label match should stand out
             reasons[code] = ["label matches: " + ", ".join(sorted(wordset & vocab.code_words[code])[:6])]
