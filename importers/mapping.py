@@ -136,7 +136,7 @@ def profile_mapping(name: str, headers: Sequence[str]) -> dict[str, str]:
     try:
         keys = _PROFILE_KEYS[name]
     except KeyError:
-        raise ValueError(f"unknown profile '{name}' (known: {', '.join(PROFILES)}, ocds)") from None
+        raise ValueError(f"unknown profile '{name}' (known: {', '.join(PROFILES)}; OCDS JSON needs none)") from None
     return {h: keys.get(normalise_header(h), "") for h in headers}
 
 

@@ -339,3 +339,29 @@ def test_stray_cell_far_away_does_not_exhaust_memory(far_cell_workbook: Path) ->
     assert time.perf_counter() - start < 10
     assert result.rows_read == 10
     assert Counter(r.total_value_pence for r in result.records) == {100000: 10}
+
+
+def test_transparency_code_layout_is_recognised(tmp_path: Path) -> None:
+    path = tmp_path / "transparency.csv"
+    path.write_text(
+        "Reference Number,Title of Agreement,Local Authority Department Responsible,"
+        "Description of Goods and/or Services,Supplier Name and Details,Supplier Registration Number,"
+        "Sum to be Paid over the Length of the Contract,Value Added Tax that cannot be Recovered,Start Date,"
+        "End Date,Review Date,Invitation to Quote or Published Invitation to Tender,SME,VCSE\n"
+        'TC-1,Printing,Resources,Print services,Inky Ltd,123456,"£60,000",0,01/04/2024,31/03/2025,01/01/2025,'
+        "Invitation to tender,Yes,No\n"
+    )
+    result = read_file(path)
+    assert result.profile == "transparency-code"
+    (record,) = result.records
+    assert (record.reference, record.owner, record.total_value_pence, record.procurement_route) == (
+        "TC-1",
+        "Resources",
+        6_000_000,
+        "open",
+    )
+    assert (record.suppliers[0].company_number, record.suppliers[0].is_sme, record.suppliers[0].is_vcse) == (
+        "00123456",
+        True,
+        False,
+    )
