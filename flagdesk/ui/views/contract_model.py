@@ -23,6 +23,12 @@ from flagdesk.records import ContractRecord
 Index = QModelIndex | QPersistentModelIndex
 RecordRole = Qt.ItemDataRole.UserRole + 1
 _RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+_DISPLAY = int(Qt.ItemDataRole.DisplayRole.value)
+_ALIGNMENT = int(Qt.ItemDataRole.TextAlignmentRole.value)
+_FOREGROUND = int(Qt.ItemDataRole.ForegroundRole.value)
+_TOOLTIP = int(Qt.ItemDataRole.ToolTipRole.value)
+_RECORD = int(RecordRole)
+_ROLES_ANSWERED = frozenset((_DISPLAY, _ALIGNMENT, _FOREGROUND, _TOOLTIP, _RECORD))
 
 
 def _words(value: str | None) -> str:
@@ -284,22 +290,21 @@ class ContractTableModel(QAbstractTableModel):
         return 0 if parent.isValid() else len(COLUMNS)
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid():
+        # Called thousands of times per repaint: plain int roles, cheapest checks first.
+        if role not in _ROLES_ANSWERED or not index.isValid():
             return None
         record = self._records[self._visible[index.row()]]
         column = COLUMNS[index.column()]
-        if role == Qt.ItemDataRole.DisplayRole:
+        if role == _DISPLAY:
             return column.text(record)
-        if role == Qt.ItemDataRole.TextAlignmentRole:
+        if role == _ALIGNMENT:
             return _RIGHT if column.numeric else None
-        if role == Qt.ItemDataRole.ToolTipRole and column.key in ("title", "reference"):
+        if role == _FOREGROUND:
+            return self._dim if record.status in ENDED_STATUSES else None
+        if role == _TOOLTIP and column.key in ("title", "reference"):
             description = record.description[:400] + ("…" if len(record.description) > 400 else "")
             return f"{record.title}\n\n{description}".strip()
-        if role == Qt.ItemDataRole.ForegroundRole and record.status in ENDED_STATUSES:
-            return self._dim
-        if role == RecordRole:
-            return record
-        return None
+        return record if role == _RECORD else None
 
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if orientation == Qt.Orientation.Horizontal and 0 <= section < len(COLUMNS):
