@@ -206,3 +206,34 @@ def far_cell_workbook(tmp_path: Path) -> Path:
     path = tmp_path / "far-cell.xlsx"
     wb.save(path)
     return path
+
+
+@pytest.fixture
+def ods_file(tmp_path: Path) -> Path:
+    """A minimal OpenDocument spreadsheet, as LibreOffice users publish."""
+    rows = [
+        ["Contract title", "Supplier name", "Contract value", "End date"],
+        ["Printing", "Inky Ltd", "£1,000", "31/03/2026"],
+        ["Cleaning", "Shine Ltd", "2500", "2026-04-30"],
+    ]
+    cells = "".join(
+        "<table:table-row>"
+        + "".join(f'<table:table-cell office:value-type="string"><text:p>{v}</text:p></table:table-cell>' for v in row)
+        + "</table:table-row>"
+        for row in rows
+    )
+    ns = (
+        'xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
+        'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" '
+        'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0"'
+    )
+    content = (
+        f'<?xml version="1.0" encoding="UTF-8"?><office:document-content {ns} office:version="1.2">'
+        f'<office:body><office:spreadsheet><table:table table:name="Contracts">{cells}</table:table>'
+        "</office:spreadsheet></office:body></office:document-content>"
+    )
+    path = tmp_path / "register.ods"
+    with zipfile.ZipFile(path, "w") as zf:
+        zf.writestr("mimetype", "application/vnd.oasis.opendocument.spreadsheet")
+        zf.writestr("content.xml", content)
+    return path

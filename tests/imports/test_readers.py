@@ -365,3 +365,12 @@ def test_transparency_code_layout_is_recognised(tmp_path: Path) -> None:
         True,
         False,
     )
+
+
+def test_ods_workbook(ods_file: Path) -> None:
+    result = read_file(ods_file)
+    assert (result.file_kind, result.sheet, result.rows_read) == ("ods", "Contracts", 2)
+    assert [(r.title, r.total_value_pence, r.end_date) for r in result.records] == [
+        ("Printing", 100_000, date(2026, 3, 31)),
+        ("Cleaning", 250_000, date(2026, 4, 30)),
+    ]
