@@ -124,11 +124,12 @@ def load_contract_records(
     return records
 
 
-def _kinds(raw: str | None) -> tuple[str, ...]:
-    # Stored as JSON text; nearly always '[]', so decode only when there is something in it.
+def _kinds(raw: str | list[str] | None) -> tuple[str, ...]:
+    # SQLite hands back JSON text (nearly always '[]', so decode only when there is something in
+    # it); psycopg decodes json columns itself and hands back a list.
     if not raw or raw == "[]":
         return ()
-    return tuple(json.loads(raw))
+    return tuple(json.loads(raw) if isinstance(raw, str) else raw)
 
 
 def _restrict(q: Select[Any], column: Any, wanted: set[int] | None) -> Select[Any]:
