@@ -50,7 +50,8 @@ UNUSED_QT_MODULES = (
 )  # fmt: skip
 # Bundled files we drop: Qt's own translations (FlagDesk installs no QTranslator; it speaks UK English).
 DROPPED_DATA_PREFIXES = ("PySide6/Qt/translations/",)
-# Development and benchmark tools that are installed next to FlagDesk but never imported by it.
+# Development and benchmark tools installed next to FlagDesk. As with Qt, any of them our code
+# does import is kept (python_excludes()).
 UNUSED_PYTHON_MODULES = (
     "tkinter", "_tkinter", "pandas", "matplotlib", "IPython", "pytest", "_pytest", "pytestqt",
     "hypothesis", "jsonschema", "pypdf", "ruff", "PyInstaller", "setuptools", "pip",
@@ -156,8 +157,22 @@ def qt_excludes(used: Iterable[str] | None = None) -> list[str]:
     return [f"PySide6.{m}" for m in UNUSED_QT_MODULES if m not in keep]
 
 
+def top_level_imports() -> set[str]:
+    """First names of every module our packages import, e.g. {"sqlalchemy", "numpy"}."""
+    names = set()
+    for package in CODE_PACKAGES:
+        for path in (REPO_ROOT / package).rglob("*.py"):
+            names.update(name.split(".")[0] for name in _imports_of(path))
+    return names
+
+
+def python_excludes(used: Iterable[str] | None = None) -> list[str]:
+    keep = set(top_level_imports() if used is None else used)
+    return [m for m in UNUSED_PYTHON_MODULES if m not in keep]
+
+
 def excludes() -> list[str]:
-    return [*UNUSED_PYTHON_MODULES, *qt_excludes()]
+    return [*python_excludes(), *qt_excludes()]
 
 
 def package_version() -> str:

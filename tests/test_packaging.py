@@ -150,6 +150,12 @@ def test_qt_excludes_keep_a_module_as_soon_as_the_ui_uses_it(tmp_path: Path) -> 
     assert "PySide6.QtQuick" in bundle.qt_excludes(used)
 
 
+def test_a_development_tool_is_bundled_as_soon_as_the_code_imports_it() -> None:
+    assert "pandas" in bundle.python_excludes({"sqlalchemy"})
+    assert "pandas" not in bundle.python_excludes({"sqlalchemy", "pandas"})
+    assert not set(bundle.python_excludes()) & bundle.top_level_imports()
+
+
 def test_hook_collected_qt_translations_are_dropped(spec: SpecRecorder) -> None:
     bundle_datas = {dest for dest, _src, _kind in spec.collect["items"][3]}
     assert "PySide6/Qt/translations/qt_de.qm" not in bundle_datas
