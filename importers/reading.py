@@ -248,7 +248,7 @@ def _fill_single_partner(records: list[ImportRecord], problems: list[Problem]) -
             )
 
 
-def _text_key(text: str) -> str:
+def text_key(text: str) -> str:
     return " ".join(text.lower().split())  # case and spacing folded; cheap enough for 100k rows
 
 
@@ -264,9 +264,9 @@ def assign_identities(records: list[ImportRecord]) -> None:
     for record in records:
         base = record.source_id or "|".join(
             [
-                _text_key(record.reference),
-                ";".join(sorted(_text_key(s.name) for s in record.suppliers)),
-                _text_key(record.title),
+                text_key(record.reference),
+                ";".join(sorted(text_key(s.name) for s in record.suppliers)),
+                text_key(record.title),
             ]
         )
         seen[base] += 1  # counted over the file, so identities stay unique whatever the partner

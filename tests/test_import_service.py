@@ -126,10 +126,13 @@ def test_changed_rows_update_contracts_with_audit(seeded: Register, tmp_path: Pa
     changed_rows[0][4], changed_rows[0][6] = "£125,000", "31/03/2027"
     changed_rows[2][3] = "Payco Ltd;Backup Payroll Ltd"  # a supplier added
     second = apply(seeded, write_csv(tmp_path / "q2.csv", changed_rows))
-    # The supplier list is part of a row's identity (one reference can carry several suppliers), so
-    # the payroll row naming two suppliers is a new contract; the fleet row's value and end changed.
-    assert (second.count("new"), second.count("changed"), second.count("unchanged")) == (1, 1, 2)
-    plan = next(p for p in second.plans if p.action == "changed")
+    # The payroll row's suppliers changed, so its identity did; it is still the one payroll contract
+    # of that reference and title that this file left unmatched, so it is updated, not duplicated.
+    assert (second.count("new"), second.count("changed"), second.count("unchanged")) == (0, 2, 2)
+    payroll = next(p for p in second.plans if p.record.reference == "BDC-2")
+    assert payroll.changes["suppliers"] == (["Payco Ltd"], ["Payco Ltd", "Backup Payroll Ltd"])
+    assert payroll.contract_id == next(p.contract_id for p in first.plans if p.record.reference == "BDC-2")
+    plan = next(p for p in second.plans if p.record.reference == "BDC-1" and p.action == "changed")
     assert plan.changes == {
         "total_value_pence": (12_000_000, 12_500_000),
         "end_date": (plan.changes["end_date"][0], plan.changes["end_date"][1]),
@@ -143,7 +146,11 @@ def test_changed_rows_update_contracts_with_audit(seeded: Register, tmp_path: Pa
             )
         ).all()
         version = session.execute(text("select version from contract where id = :i"), {"i": plan.contract_id}).scalar()
-    assert set(events) == {("total_value_pence", "12000000", "12500000"), ("end_date", "2026-03-31", "2027-03-31")}
+    assert set(events) == {
+        ("total_value_pence", "12000000", "12500000"),
+        ("end_date", "2026-03-31", "2027-03-31"),
+        ("suppliers", '["Payco Ltd"]', '["Payco Ltd", "Backup Payroll Ltd"]'),
+    }
     assert version == 2
 
 
@@ -154,17 +161,18 @@ def test_undo_restores_the_register_exactly(seeded: Register, tmp_path: Path) ->
     changed_rows = [list(r) for r in ROWS]
     changed_rows[0][4] = "£1"
     changed_rows[3][7] = "35125300-2"
+    changed_rows[2][3] = "Payco Ltd;Backup Payroll Ltd"
     changed_rows.append(
         ["Norfolk Fire and Rescue Service", "F-1", "Appliances", "Fire Kit Ltd", "5k", "01/01/2024", "31/12/2024", ""]
     )
     second = apply(seeded, write_csv(tmp_path / "q2.csv", changed_rows))
-    assert (second.count("new"), second.count("changed")) == (1, 2)
+    assert (second.count("new"), second.count("changed")) == (1, 3)
     with pytest.raises(ConflictError, match="undo it first"):
         undo(seeded, first.batch_id)  # the later batch builds on it
     assert undo(seeded, second.batch_id) == {
         "batch_id": second.batch_id,
         "removed": 1,
-        "restored": 2,
+        "restored": 3,
         "status": "undone",
     }
     assert snapshot(seeded) == after_first

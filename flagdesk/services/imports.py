@@ -41,6 +41,7 @@ from flagdesk.store.models import (
 )
 from importers import ERROR, ImportRecord, Problem, ReadResult, SupplierRef, read_file
 from importers.mapping import header_signature
+from importers.reading import text_key
 
 Progress = Callable[[float], None] | None
 Cancel = Callable[[], bool] | None
@@ -208,19 +209,8 @@ def _plan(session: Session, path: Path, result: ReadResult, partner_override: st
     for record in records:
         pid = existing_partners.get(record.partner.lower())  # type: ignore[union-attr]
         current = index.get((pid, record.identity)) if pid is not None else None
-        if current is None:
-            plans.append(RowPlan(record, record.partner, "new"))  # type: ignore[arg-type]
-            continue
-        changes = _changes(record, current, provided)
-        plans.append(
-            RowPlan(
-                record,
-                record.partner,
-                "changed" if changes else "unchanged",  # type: ignore[arg-type]
-                current["id"],
-                changes,
-            )
-        )
+        plans.append(_row_plan(record, current, provided))
+    _match_changed_suppliers(plans, index, existing_partners, provided)
     created = [n for n in names if n.lower() not in existing_partners]
     problems.sort(key=lambda p: (p.sheet or "", p.row or 0))
     return ImportSummary(
@@ -234,6 +224,42 @@ def _plan(session: Session, path: Path, result: ReadResult, partner_override: st
         plans,
         created,
     )
+
+
+def _row_plan(record: ImportRecord, current: dict[str, Any] | None, provided: frozenset[str]) -> RowPlan:
+    if current is None:
+        return RowPlan(record, record.partner, "new")  # type: ignore[arg-type]
+    changes = _changes(record, current, provided)
+    if current["identity_key"] != record.identity:
+        changes["identity_key"] = (current["identity_key"], record.identity)
+    action = "changed" if changes else "unchanged"
+    return RowPlan(record, record.partner, action, current["id"], changes)  # type: ignore[arg-type]
+
+
+def _match_changed_suppliers(
+    plans: list[RowPlan],
+    index: dict[tuple[int, str], dict[str, Any]],
+    partners: dict[str, int],
+    provided: frozenset[str],
+) -> None:
+    """A row whose suppliers changed has a new identity; it is still the same contract when exactly
+    one contract of that partner with the same reference and title went unmatched by this file."""
+    matched = {p.contract_id for p in plans if p.contract_id is not None}
+    orphans: dict[tuple[int, str, str], list[dict[str, Any]]] = defaultdict(list)
+    for (pid, _), row in index.items():
+        if row["id"] not in matched:
+            orphans[(pid, text_key(row["reference"]), text_key(row["title"]))].append(row)
+    if not orphans:
+        return
+    new_by_key: dict[tuple[int, str, str], list[int]] = defaultdict(list)
+    for position, plan in enumerate(plans):
+        pid = partners.get(plan.partner.lower())
+        if plan.action == "new" and pid is not None:
+            new_by_key[(pid, text_key(plan.record.reference), text_key(plan.record.title))].append(position)
+    for key, positions in new_by_key.items():
+        candidates = orphans.get(key, [])
+        if len(positions) == 1 and len(candidates) == 1:  # anything less certain stays new
+            plans[positions[0]] = _row_plan(plans[positions[0]].record, candidates[0], provided)
 
 
 def _with_partners(records: list[ImportRecord], override: str | None, problems: list[Problem]) -> list[ImportRecord]:
@@ -523,6 +549,7 @@ class _BatchWriter:
                 self._source(r),
                 extra=r.extra,
                 version=before[cid]["version"] + 1,  # type: ignore[index]
+                identity_key=r.identity,
                 updated_by=self.user,
                 search_text=search_text_for(r.reference, r.title, r.description, [s.name for s in r.suppliers]),
             )
@@ -552,6 +579,7 @@ class _BatchWriter:
                     "batch_id": self.batch_id,
                 }
                 for name, (old, new) in plan.changes.items()
+                if name != "identity_key"  # bookkeeping, not a fact about the contract
             )
         audit_many(self.session, audits)
 
