@@ -316,31 +316,15 @@ class CpvClassifier:
         return votes, reasons
 
     def _vocabulary(self, words: list[str]) -> tuple[dict[str, float], dict[str, list[str]]]:
+        """CPV groups whose labels, taken together, are most like the contract's words."""
         vocab = self._vocab
-        found = vocab.group_index.scores(_vector(words, vocab.idf))
-        votes: dict[str, float] = {}
-        reasons: dict[str, list[str]] = {}
-        wordset = set(words)
-        for g, sim in _top(found, _TOP):
-            group = vocab.groups[g]
-            votes[group] = sim
-            matched = sorted(wordset & _group_words(group))
-            if matched:
-                reasons[group] = ["matched words: " + ", ".join(matched[:6])]
-        return votes, reasons
+        return _label_votes(vocab.group_index, vocab.groups, _group_words, words, "matched words", 1)
 
     def _labels(self, words: list[str]) -> tuple[dict[str, float], dict[str, list[str]]]:
-        """Codes whose own label is most like the contract's words ("Refuse skips", "Tents")."""
+        """Codes whose own label is most like the contract's words ("Refuse skips", "Tents"); squared,
+        so a near-exact label match stands out."""
         vocab = self._vocab
-        found = vocab.code_index.scores(_vector(words, vocab.idf))
-        votes: dict[str, float] = {}
-        reasons: dict[str, list[str]] = {}
-        wordset = set(words)
-        for c, sim in _top(found, _TOP):
-            code = vocab.codes[c]
-            votes[code] = sim * sim  # a near-exact label match should stand out
-            reasons[code] = ["label matches: " + ", ".join(sorted(wordset & vocab.code_words[code])[:6])]
-        return votes, reasons
+        return _label_votes(vocab.code_index, vocab.codes, vocab.code_words.__getitem__, words, "label matches", 2)
 
     def _others(self, table: dict, keys: Iterable, example: Example) -> set[int]:
         return {i for k in keys for i in table.get(k, ()) if self.coded[i].id != example.id}
@@ -382,6 +366,28 @@ class CpvClassifier:
             key=lambda c: (sum(idf.get(w, 0) for w in self._vocab.code_words[c] & wordset), -len(c.rstrip("0"))),
         )
         return best if self._vocab.code_words[best] & wordset else _group_code(group)
+
+
+def _label_votes(
+    index: _InvertedIndex,
+    keys: list[str],
+    words_of: Callable[[str], frozenset[str]],
+    words: list[str],
+    what: str,
+    power: int,
+) -> tuple[dict[str, float], dict[str, list[str]]]:
+    """Votes for the best-matching CPV label documents, with the words they share as evidence."""
+    found = index.scores(_vector(words, _vocabulary_index().idf))
+    wordset = set(words)
+    votes: dict[str, float] = {}
+    reasons: dict[str, list[str]] = {}
+    for doc, sim in _top(found, _TOP):
+        key = keys[doc]
+        votes[key] = sim**power
+        matched = sorted(wordset & words_of(key))
+        if matched:
+            reasons[key] = [f"{what}: " + ", ".join(matched[:6])]
+    return votes, reasons
 
 
 def _proclass_evidence(proclass: str | None, scores: _Scores) -> None:

@@ -20,7 +20,7 @@ from flagdesk.domain import normalise_company_number
 from flagdesk.errors import NotFoundError, ValidationError
 from flagdesk.records import SupplierRecord
 from flagdesk.services.audit import audit, audit_many
-from flagdesk.store.models import ContractSupplier, Supplier, SupplierAlias, SupplierMerge
+from flagdesk.store.models import Contract, ContractSupplier, Supplier, SupplierAlias, SupplierMerge
 
 # --- resolution at import ---------------------------------------------------------------------
 
@@ -432,12 +432,7 @@ def _move_links(session: Session, keep_id: int, other_id: int) -> list[list[Any]
                 ContractSupplier.supplier_id == other_id, ContractSupplier.contract_id.in_(dropped)
             )
         )
-    session.execute(
-        update(ContractSupplier)
-        .where(ContractSupplier.supplier_id == other_id)
-        .values(supplier_id=keep_id)
-        .execution_options(synchronize_session=False)
-    )
+    _reassign(session, ContractSupplier, None, other_id, keep_id)
     return moved
 
 
@@ -451,12 +446,7 @@ def _move_aliases(session: Session, keep_id: int, other_id: int) -> list[list[An
     ).all()
     moved = [[aid, name, key, batch, name in kept_names] for aid, name, key, batch in rows]
     session.execute(delete(SupplierAlias).where(SupplierAlias.id.in_([a[0] for a in moved if a[4]])))
-    session.execute(
-        update(SupplierAlias)
-        .where(SupplierAlias.supplier_id == other_id)
-        .values(supplier_id=keep_id)
-        .execution_options(synchronize_session=False)
-    )
+    _reassign(session, SupplierAlias, None, other_id, keep_id)
     session.expire_all()
     return moved
 
@@ -485,21 +475,29 @@ def unmerge_suppliers(session: Session, keep_id: int, other_id: int, *, user: st
     return {"kept": keep_id, "unmerged": other_id, "contracts_restored": restored}
 
 
+def _reassign(
+    session: Session,
+    model: type[ContractSupplier] | type[SupplierAlias],
+    only: list[int] | None,
+    from_id: int,
+    to_id: int,
+) -> None:
+    """Point a supplier's contract links or aliases at another supplier: all of them, or only those
+    whose contract id (links) or alias id (aliases) is listed."""
+    query = update(model).where(model.supplier_id == from_id)
+    if only is not None:
+        if not only:
+            return
+        column = model.contract_id if model is ContractSupplier else model.id  # type: ignore[union-attr]
+        query = query.where(column.in_(only))
+    session.execute(query.values(supplier_id=to_id).execution_options(synchronize_session=False))
+
+
 def _restore_links(session: Session, keep_id: int, other_id: int, links: list[list[Any]]) -> int:
     existing = set(session.scalars(select(ContractSupplier.contract_id).where(ContractSupplier.supplier_id == keep_id)))
-    live = set(
-        session.scalars(
-            select(ContractSupplier.contract_id).where(ContractSupplier.contract_id.in_([link[0] for link in links]))
-        )
-    )
+    live = set(session.scalars(select(Contract.id).where(Contract.id.in_([link[0] for link in links]))))
     moved_back = [cid for cid, _, _, dropped in links if not dropped and cid in existing]
-    if moved_back:
-        session.execute(
-            update(ContractSupplier)
-            .where(ContractSupplier.supplier_id == keep_id, ContractSupplier.contract_id.in_(moved_back))
-            .values(supplier_id=other_id)
-            .execution_options(synchronize_session=False)
-        )
+    _reassign(session, ContractSupplier, moved_back, keep_id, other_id)
     reinserted = [
         {"contract_id": cid, "supplier_id": other_id, "position": pos, "name_as_published": name}
         for cid, pos, name, dropped in links
@@ -511,14 +509,7 @@ def _restore_links(session: Session, keep_id: int, other_id: int, links: list[li
 
 
 def _restore_aliases(session: Session, keep_id: int, other_id: int, aliases: list[list[Any]]) -> None:
-    moved_ids = [aid for aid, _, _, _, dropped in aliases if not dropped]
-    if moved_ids:
-        session.execute(
-            update(SupplierAlias)
-            .where(SupplierAlias.supplier_id == keep_id, SupplierAlias.id.in_(moved_ids))
-            .values(supplier_id=other_id)
-            .execution_options(synchronize_session=False)
-        )
+    _reassign(session, SupplierAlias, [aid for aid, _, _, _, dropped in aliases if not dropped], keep_id, other_id)
     dropped = [
         {"id": aid, "supplier_id": other_id, "name": name, "name_key": key, "batch_id": batch}
         for aid, name, key, batch, gone in aliases

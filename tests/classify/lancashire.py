@@ -9,7 +9,7 @@ from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
 from flagdesk import cpv
-from flagdesk.analysis.classify import Example
+from flagdesk.analysis.classify import CpvClassifier, Example
 from flagdesk.analysis.suppliers import name_key
 from flagdesk.services.suppliers import SupplierResolver
 from flagdesk.store.models import Contract, ContractCpv, ContractSupplier, Partner
@@ -116,3 +116,20 @@ def score(truth: dict[int, tuple[str, ...]], suggested: dict[int, list[str]]) ->
             hits[f"{level}_top1"] += bool(got) and got[0][:width] in wanted
             hits[f"{level}_top3"] += any(c[:width] in wanted for c in got[:3])
     return {k: round(v / max(1, len(truth)), 3) for k, v in hits.items()}
+
+
+def hide_codes(e: Example) -> Example:
+    return Example(e.id, e.title, e.description, e.category, e.supplier_ids, (), e.partner)
+
+
+def leave_one_council_out() -> tuple[dict[str, float], int]:
+    """Each council classified by a model learned only from the other councils' published codes;
+    returns the scores and the number of notices scored."""
+    councils = load_councils()
+    truth, suggested = {}, {}
+    for name, test in councils.items():
+        model = CpvClassifier(e for other, examples in councils.items() if other != name for e in examples)
+        for e in test:
+            truth[e.id] = e.cpv
+            suggested[e.id] = [s.cpv for s in model.suggest(hide_codes(e))]
+    return score(truth, suggested), len(truth)
