@@ -9,6 +9,7 @@ native message box.
 from __future__ import annotations
 
 import io
+import os
 import sys
 import traceback
 
@@ -60,7 +61,7 @@ def main(argv: list[str] | None = None) -> int:
     tail = _Tail(sys.stderr)
     sys.stderr = tail
     if sys.stdout is None:  # windowed Windows program: give print() somewhere harmless to go
-        sys.stdout = io.StringIO()
+        sys.stdout = open(os.devnull, "w", encoding="utf-8")  # noqa: SIM115 - lives as long as the process
     try:
         from flagdesk.cli import Context, build_parser
 
@@ -70,7 +71,8 @@ def main(argv: list[str] | None = None) -> int:
             if exc.code:
                 from flagdesk.errors import ValidationError
 
-                _show(ValidationError(tail.text.strip().splitlines()[-1]))
+                problem = (tail.text.strip().splitlines() or ["the options given are not understood"])[-1]
+                _show(ValidationError(problem))
             return int(exc.code or 0)
         ctx = Context(getattr(args, "db", None))
         try:

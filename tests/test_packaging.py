@@ -306,6 +306,43 @@ def test_gui_program_shows_a_bad_option_in_a_dialog(monkeypatch: pytest.MonkeyPa
 FULL_BUILD = os.environ.get("FLAGDESK_PACKAGING_TEST") == "1"
 
 
+def test_gui_program_shows_a_bug_in_the_crash_dialog(monkeypatch: pytest.MonkeyPatch) -> None:
+    pytest.importorskip("PySide6")
+    import entry_gui
+
+    import flagdesk.cli.gui
+    from flagdesk.ui import errors
+
+    def broken(*args: Any, **kw: Any) -> int:
+        raise RuntimeError("a bug in the window")
+
+    shown: list[BaseException] = []
+    monkeypatch.setattr(flagdesk.cli.gui, "run_gui", broken)
+    monkeypatch.setattr(errors, "report", lambda exc, parent=None: shown.append(exc))
+    monkeypatch.setattr(sys, "stderr", sys.stderr)
+    assert entry_gui.main([]) == 1
+    assert [str(e) for e in shown] == ["a bug in the window"]
+
+
+def test_gui_program_falls_back_to_a_native_message_when_qt_fails(
+    monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str]
+) -> None:
+    pytest.importorskip("PySide6")
+    if sys.platform == "win32":
+        pytest.skip("the fallback is a modal Windows message box there")
+    import entry_gui
+
+    from flagdesk.ui import errors
+
+    def qt_broken(exc: BaseException, parent: Any = None) -> None:
+        raise ImportError("DLL load failed while importing QtWidgets")
+
+    monkeypatch.setattr(errors, "report", qt_broken)
+    monkeypatch.setattr(sys, "stderr", sys.stderr)
+    assert entry_gui.main(["--no-such-option"]) == 2
+    assert "FlagDesk could not start: flagdesk: unrecognized arguments: --no-such-option" in capfd.readouterr().err
+
+
 @pytest.mark.skipif(not FULL_BUILD, reason="full build and smoke test: set FLAGDESK_PACKAGING_TEST=1")
 @pytest.mark.slow
 @pytest.mark.timeout(1800)
