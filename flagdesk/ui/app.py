@@ -38,8 +38,10 @@ def create_application() -> QApplication:
         QCoreApplication.setApplicationName("FlagDesk")
         app = QApplication(sys.argv[:1])
         app.setApplicationDisplayName("FlagDesk")
-        # Fusion follows the system palette (including high-contrast themes) and looks the same everywhere.
-        app.setStyle("Fusion")
+        # Windows and macOS keep their native style (it follows high-contrast themes); on Linux, where the
+        # platform style varies by desktop, Fusion with the system palette is the consistent choice.
+        if sys.platform.startswith("linux"):
+            app.setStyle("Fusion")
     return app  # type: ignore[return-value]
 
 
