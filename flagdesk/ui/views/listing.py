@@ -51,6 +51,7 @@ class RecordTableModel(QAbstractTableModel, Generic[T]):
         self._columns = list(columns)
         self._records: list[T] = []
         self._sort: tuple[int, Qt.SortOrder] | None = None  # the person's choice, kept across reloads
+        self._keys: dict[int, list[Any]] = {}  # sort keys per column, computed once per load
 
     @property
     def columns(self) -> list[Column[T]]:
@@ -59,6 +60,7 @@ class RecordTableModel(QAbstractTableModel, Generic[T]):
     def set_records(self, records: Sequence[T]) -> None:
         self.beginResetModel()
         self._records = list(records)
+        self._keys = {}
         if self._sort is not None:
             self._sort_records(*self._sort)
         self.endResetModel()
@@ -72,6 +74,7 @@ class RecordTableModel(QAbstractTableModel, Generic[T]):
     def replace_record(self, row: int, record: T) -> None:
         """Swap one record after an edit: a dataChanged for the row, not a reset."""
         self._records[row] = record
+        self._keys = {}
         self.dataChanged.emit(self.index(row, 0), self.index(row, len(self._columns) - 1))
 
     def rowCount(self, parent: Index = QModelIndex()) -> int:
@@ -106,14 +109,18 @@ class RecordTableModel(QAbstractTableModel, Generic[T]):
         self.layoutChanged.emit()
 
     def _sort_records(self, column: int, order: Qt.SortOrder) -> None:
-        spec = self._columns[column]
-        get = spec.key or spec.text
-        keyed = [(get(r), r) for r in self._records]
+        keys = self._keys.get(column)
+        if keys is None:
+            spec = self._columns[column]
+            keys = self._keys[column] = list(map(spec.key or spec.text, self._records))
         # Blanks go last whichever way the column is sorted.
-        filled = [pair for pair in keyed if pair[0] is not None and pair[0] != ""]
-        blank = [r for value, r in keyed if value is None or value == ""]
-        filled.sort(key=lambda pair: pair[0], reverse=order == Qt.SortOrder.DescendingOrder)
-        self._records = [r for _value, r in filled] + blank
+        filled = [i for i, k in enumerate(keys) if k is not None and k != ""]
+        blank = [i for i, k in enumerate(keys) if k is None or k == ""]
+        filled.sort(key=keys.__getitem__, reverse=order == Qt.SortOrder.DescendingOrder)
+        permutation = filled + blank
+        self._records = [self._records[i] for i in permutation]
+        # Keep the cached keys of every column in step with the new row order.
+        self._keys = {c: [k[i] for i in permutation] for c, k in self._keys.items()}
 
 
 def record_table(model: RecordTableModel[Any], accessible_name: str, parent: QWidget | None = None) -> QTableView:
