@@ -15,6 +15,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -351,9 +352,12 @@ def _changes(record: ImportRecord, current: dict[str, Any], provided: frozenset[
     return changes
 
 
+_TEXT_KEPT_EMPTY = frozenset({"reference", "title", "description"})  # the others store '' as NULL
+
+
 def _record_value(record: ImportRecord, column: str) -> Any:
     value = getattr(record, column)
-    return value if value != "" or column in ("reference", "title", "description") else None
+    return value if value != "" or column in _TEXT_KEPT_EMPTY else None
 
 
 # --- apply ---------------------------------------------------------------------------------------
@@ -476,10 +480,10 @@ class _BatchWriter:
         supplier_ids = [self._supplier_ids(p.record) for p in plans]
         table = Contract.__table__
         # Plain executemany, then one SELECT for the ids: INSERT ... RETURNING runs row by row on SQLite.
+        last_id = self.session.scalar(select(func.max(table.c.id))) or 0
         bulk_insert(self.session, table, [self._contract_row(p) for p in plans])
-        identities = [p.record.identity for p in plans]
         query = select(table.c.identity_key, table.c.id).where(
-            table.c.source_batch_id == self.batch_id, table.c.identity_key.in_(identities)
+            table.c.source_batch_id == self.batch_id, table.c.id > last_id
         )
         ids = {key: cid for key, cid in self.session.execute(query)}
         links, codes = [], []
@@ -493,7 +497,10 @@ class _BatchWriter:
 
     def _contract_row(self, plan: RowPlan) -> dict[str, Any]:
         r = plan.record
-        row = {c: _record_value(r, c) for c in SCALARS}
+        row = {c: getattr(r, c) for c in SCALARS}
+        for column in ("category", "procurement_route", "contract_type", "owner"):
+            if row[column] == "":
+                row[column] = None
         row["status"] = r.status or "active"
         row.update(
             partner_id=self.partner_ids[plan.partner],
@@ -634,8 +641,15 @@ def bulk_insert(session: Session, table: Any, rows: list[dict[str, Any]]) -> Non
     # A bigger page cache for this connection keeps the contract indexes in memory during the insert.
     session.connection().exec_driver_sql("PRAGMA cache_size = -65536")
     sql = f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
-    pairs = list(zip(columns, converters, strict=True))
-    params = [tuple(row[c] if conv is None or row[c] is None else conv(row[c]) for c, conv in pairs) for row in rows]
+    pick = itemgetter(*columns)
+    convert = [(i, conv) for i, conv in enumerate(converters) if conv is not None]
+    params = []
+    for row in rows:
+        values = list(pick(row)) if len(columns) > 1 else [pick(row)]
+        for i, conv in convert:
+            if values[i] is not None:
+                values[i] = conv(values[i])
+        params.append(tuple(values))
     session.connection().exec_driver_sql(sql, params)
 
 
