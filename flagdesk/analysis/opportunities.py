@@ -105,7 +105,11 @@ class Finding:
 
 def opportunity_id(kind: OpportunityKind, contract_ids: Iterable[int]) -> str:
     """Stable id: the same kind and contracts give the same id on every run and in every order."""
-    key = f"{kind.value}:{','.join(str(i) for i in sorted(set(contract_ids)))}"
+    return _id_of(kind, sorted(set(contract_ids)))
+
+
+def _id_of(kind: OpportunityKind, sorted_unique_ids: Sequence[int]) -> str:
+    key = f"{kind.value}:{','.join(map(str, sorted_unique_ids))}"
     return _ID_PREFIX[kind] + hashlib.sha1(key.encode()).hexdigest()[:10]
 
 
@@ -145,10 +149,11 @@ def need_label(key: str | None) -> str:
     return value[:1].upper() + value[1:]
 
 
-def exact_label(need: str | None, first_codes: set[str | None], categories: set[str]) -> str:
+def exact_label(need: str | None, first_codes: set[str | None], categories: set[str | None]) -> str:
     """The need's label in the words the contracts use: their CPV code or category when they agree."""
     if need and need.startswith("cat:"):
-        return min(categories) if categories else need_label(need)
+        named = [c for c in categories if c]
+        return min(named) if named else need_label(need)
     code = next(iter(first_codes)) if len(first_codes) == 1 else None
     return f"{cpv.vocabulary().get(code, code)} (CPV {code})" if code else need_label(need)
 
@@ -231,7 +236,9 @@ class Fact:
     order: tuple[str, str, int]  # tie-break: partner, reference, id
     suppliers: frozenset[tuple[Any, str]]  # supplier_keys, de-duplicated
     agreement: bool  # a framework or DPS
-    assumed_end: bool = False
+    assumed_end: bool
+    code: str | None  # first CPV code
+    category: str | None  # published category, stripped; None when blank
 
 
 def fact_of(c: ContractRecord, assumed_term_years: int = 0) -> Fact:
@@ -244,7 +251,10 @@ def fact_of(c: ContractRecord, assumed_term_years: int = 0) -> Fact:
         assumed = True
     order = (c.partner, c.reference, c.id)
     suppliers = frozenset(supplier_keys(c))
-    return Fact(c, need_key(c), lo, hi, annual_value(c), order, suppliers, c.contract_type in _VEHICLE_TYPES, assumed)
+    agreement = c.contract_type in _VEHICLE_TYPES
+    code = c.cpv[0] if c.cpv else None
+    category = (c.category or "").strip() or None
+    return Fact(c, need_key(c), lo, hi, annual_value(c), order, suppliers, agreement, assumed, code, category)
 
 
 def _is_works(c: ContractRecord) -> bool:
@@ -455,36 +465,45 @@ def _aligned(items: Sequence[Fact], window_months: int) -> list[list[Fact]]:
 class _Summary:
     """A group's figures, gathered in one pass (groups run to thousands of contracts at 100k)."""
 
-    combined: int = 0
-    undated: int = 0
-    small: int = 0
-    assumed: int = 0
-    needs: set[str | None] = field(default_factory=set)
-    first_codes: set[str | None] = field(default_factory=set)
-    categories: set[str] = field(default_factory=set)
-    latest_current: date | None = None  # the latest current end
-    earliest_max: date | None = None  # the earliest maximum end
+    combined: int
+    undated: int
+    small: int
+    assumed: int
+    needs: set[str | None]
+    first_codes: set[str | None]
+    categories: set[str | None]
+    latest_current: date | None  # the latest current end
+    earliest_max: date | None  # the earliest maximum end
 
 
 def _summarise(facts: Iterable[Fact]) -> _Summary:
-    s = _Summary()
+    # Plain local variables: this loop sees every member of every group (150k+ at 100k contracts).
+    combined = undated = small = assumed = 0
+    needs: set[str | None] = set()
+    codes: set[str | None] = set()
+    categories: set[str | None] = set()
+    latest: date | None = None
+    earliest: date | None = None
     for f in facts:
-        s.combined += f.annual
-        s.small += f.annual < _SMALL_CONTRACT_PENCE
-        s.assumed += f.assumed_end
-        s.needs.add(f.need)
-        c = f.c
-        s.first_codes.add(c.cpv[0] if c.cpv else None)
-        if c.category and c.category.strip():
-            s.categories.add(c.category.strip())
-        if f.lo is None or f.hi is None:
-            s.undated += 1
+        annual = f.annual
+        combined += annual
+        if annual < _SMALL_CONTRACT_PENCE:
+            small += 1
+        if f.assumed_end:
+            assumed += 1
+        needs.add(f.need)
+        codes.add(f.code)
+        categories.add(f.category)
+        lo, hi = f.lo, f.hi
+        if lo is None or hi is None:
+            undated += 1
             continue
-        if s.latest_current is None or f.lo > s.latest_current:
-            s.latest_current = f.lo
-        if s.earliest_max is None or f.hi < s.earliest_max:
-            s.earliest_max = f.hi
-    return s
+        if latest is None or lo > latest:
+            latest = lo
+        if earliest is None or hi < earliest:
+            earliest = hi
+    categories.discard(None)
+    return _Summary(combined, undated, small, assumed, needs, codes, categories, latest, earliest)
 
 
 def joint_start(s: _Summary, not_before: date | None = None) -> tuple[date | None, bool]:
@@ -555,14 +574,14 @@ def _aggregation(need: str, cluster: list[Fact], window: int, a: Assumptions, as
         f"Lead partner: {names[lead]}, with the largest annual value ({format_pence(values[lead])} of "
         f"{format_pence(combined)})."
     )
-    ids = [f.c.id for f in cluster]
+    ids = tuple(sorted(f.c.id for f in cluster))  # unique: a contract is in a group once
     return Finding(
-        id=opportunity_id(OpportunityKind.AGGREGATION, ids),
+        id=_id_of(OpportunityKind.AGGREGATION, ids),
         kind=OpportunityKind.AGGREGATION,
         title=f"Joint procurement of {label} for {len(values)} partners",
         need=need,
         need_label=label,
-        contract_ids=tuple(sorted(ids)),
+        contract_ids=ids,
         partners=tuple(sorted(names.values())),
         partner_ids=tuple(sorted(values)),
         lead_partner_id=lead,
@@ -714,14 +733,14 @@ def _reuse(v: _Vehicle, expiring: list[Fact], a: Assumptions, as_of: date | None
     margin = months_between(first.lo, v.end)
     headroom_points = 1.0 if v.headroom is None or combined == 0 else min(1.0, v.headroom / (combined * 3))
     score = 50 * _value_points(combined) + 30 * min(1.0, margin / 24) + 20 * headroom_points
-    ids = [f.c.id for f in expiring] + [vc.id]
+    ids = tuple(sorted([f.c.id for f in expiring] + [vc.id]))  # unique: a contract is in a group once
     return Finding(
-        id=opportunity_id(OpportunityKind.REUSE, ids),
+        id=_id_of(OpportunityKind.REUSE, ids),
         kind=OpportunityKind.REUSE,
         title=f"Call off from {vc.partner}'s {what} {ref} for {first.c.partner}'s {label}",
         need=first.need,
         need_label=label,
-        contract_ids=tuple(sorted(ids)),
+        contract_ids=ids,
         partners=tuple(sorted({first.c.partner, vc.partner})),
         partner_ids=tuple(sorted({first.c.partner_id, vc.partner_id})),
         lead_partner_id=vc.partner_id,
@@ -802,14 +821,14 @@ def _rationalisation(
     evidence.append(_start_sentence(start, all_roll_on))
     small_share = summary.small / len(members)
     score = 50 * _value_points(combined) + 30 * min(1.0, (len(members) - 2) / 8) + 20 * small_share
-    ids = [f.c.id for f in members]
+    ids = tuple(sorted(f.c.id for f in members))  # unique: a contract is in a group once
     return Finding(
-        id=opportunity_id(OpportunityKind.RATIONALISATION, ids),
+        id=_id_of(OpportunityKind.RATIONALISATION, ids),
         kind=OpportunityKind.RATIONALISATION,
         title=f"Consolidate {partner}'s {len(members)} contracts {what}",
         need=need,
         need_label=label,
-        contract_ids=tuple(sorted(ids)),
+        contract_ids=ids,
         partners=(partner,),
         partner_ids=(partner_id,),
         lead_partner_id=partner_id,
