@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime
@@ -45,9 +46,13 @@ _cpv_code = lru_cache(maxsize=4096)(cpv.try_resolve)
 _company_number = lru_cache(maxsize=16384)(normalise_company_number)
 
 
+_NEEDS_CLEANING = re.compile(r"&|\s\s|[\n\r\t]|^\s|\s$")
+_blank_short_text = lru_cache(maxsize=4096)(is_blank)  # short cells repeat: 'Yes', 'N/A', 'ICT'
+
+
 def _text(value: Any) -> str:
-    if type(value) is str and value == value.strip() and not any(c in value for c in ("&", "  ", "\n", "\r", "\t")):
-        return value  # already clean: the common case, checked without splitting
+    if type(value) is str and not _NEEDS_CLEANING.search(value):
+        return value  # already clean: the common case, checked in one pass
     return clean_text(value)
 
 
@@ -77,7 +82,7 @@ class RowConverter:
         width = len(cells)
         for index, handler in self.handlers:
             value = cells[index] if index < width else None
-            if value is None or value == "" or (type(value) is str and len(value) < 10 and is_blank(value)):
+            if value is None or value == "" or (type(value) is str and len(value) < 10 and _blank_short_text(value)):
                 continue
             try:
                 handler(record, value, state, problems)
