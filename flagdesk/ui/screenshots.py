@@ -17,6 +17,8 @@ from typing import Any
 from PySide6.QtCore import QCoreApplication
 from PySide6.QtWidgets import QApplication
 
+from flagdesk.errors import UserError
+
 #: The views every screenshot run renders first (the command-line contract), then any others.
 REQUIRED_VIEWS = ("dashboard", "contracts", "suppliers", "opportunities", "pipeline", "imports")
 FILTER_WORD = "network support"
@@ -61,7 +63,15 @@ def run_screenshots(app: QApplication, db: str | None, out_dir: str, *, as_json:
     out.mkdir(parents=True, exist_ok=True)
     window = start_window(db)
     window.app.tasks.show_progress_dialogs = False  # nothing may wait for a click in a scripted run
-    window.app.tasks.error_handler = lambda exc: errors.append(f"{type(exc).__name__}: {exc}")
+
+    def record(exc: BaseException) -> None:
+        problem = str(exc) if isinstance(exc, UserError) else f"{type(exc).__name__}: {exc}"
+        if problem not in errors:
+            errors.append(problem)
+
+    # Errors are printed at the end instead of shown in a box nobody can click.
+    window.app.tasks.error_handler = record
+    window.app.show_error = record
     window.resize(*WINDOW_SIZE)
     window.repaint()
     QCoreApplication.processEvents()

@@ -268,3 +268,15 @@ def test_the_window_is_shown_before_sqlalchemy_openpyxl_and_reportlab_are_import
     proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60,
                           env={**_env(), "QT_QPA_PLATFORM": "offscreen"})  # fmt: skip
     assert proc.stdout.strip() == "True []", proc.stderr
+
+
+def test_screenshot_run_on_a_register_that_cannot_open_says_so_in_one_line(tmp_path: Path) -> None:
+    missing = tmp_path / "no such folder" / "r.sqlite"
+    proc = subprocess.run(
+        [sys.executable, "-m", "flagdesk", "--db", str(missing), "gui", "--screenshot", str(tmp_path / "shots")],
+        capture_output=True, text=True, timeout=120, env={**_env(), "QT_QPA_PLATFORM": "offscreen"},
+    )  # fmt: skip
+    problems = [line for line in proc.stderr.splitlines() if line.startswith("flagdesk:")]
+    assert proc.returncode == 1
+    assert problems == [f"flagdesk: Cannot open the register '{missing}': the folder {missing.parent} does not exist."]
+    assert "Traceback" not in proc.stderr
