@@ -16,7 +16,18 @@ from datetime import date
 from typing import Any
 
 from PySide6.QtCore import QPointF, QRectF, QSize, Qt
-from PySide6.QtGui import QColor, QFont, QPainter, QPaintEvent, QPalette, QPen, QPolygonF, QWheelEvent
+from PySide6.QtGui import (
+    QColor,
+    QFont,
+    QKeySequence,
+    QPainter,
+    QPaintEvent,
+    QPalette,
+    QPen,
+    QPolygonF,
+    QShortcut,
+    QWheelEvent,
+)
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -340,6 +351,9 @@ class PipelineView(ContractRecordsView):
         self.horizon_box.currentIndexChanged.connect(self.rebuild)
         self.overlaps_only.toggled.connect(self.rebuild)
         self.zoom.valueChanged.connect(lambda v: self.canvas.set_zoom(float(v)))
+        QShortcut(QKeySequence(QKeySequence.StandardKey.ZoomIn), self, lambda: self.zoom_by(1.25))
+        QShortcut(QKeySequence(QKeySequence.StandardKey.ZoomOut), self, lambda: self.zoom_by(0.8))
+        self.zoom.setToolTip("Zoom (Ctrl + mouse wheel, Ctrl++ and Ctrl+-)")
 
     def show_records(self, records: list[ContractRecord]) -> None:
         self.records = records
