@@ -44,6 +44,18 @@ _STOPWORDS = frozenset(
     """.split()  # noqa: SIM905 - a word list reads better as text
 )
 _WORD = re.compile(r"[a-z]+")
+# Capitalised abbreviations that name a need; expanded into the words the CPV labels use.
+_ACRONYMS = {
+    "IT": "information technology",
+    "ICT": "information technology",
+    "CCTV": "closed circuit television",
+    "HR": "human resources",
+    "AV": "audio visual",
+    "PPE": "personal protective equipment",
+    "LED": "lighting",
+    "EV": "electric vehicle",
+}
+_ACRONYM = re.compile(r"\b(?:" + "|".join(_ACRONYMS) + r")\b")
 
 
 def _stem(word: str) -> str:
@@ -66,7 +78,8 @@ def tokens(text: str | None) -> list[str]:
     """Content words of a text, lower-cased and stemmed, boilerplate removed."""
     if not text:
         return []
-    words = _WORD.findall(html.unescape(text).lower())
+    text = _ACRONYM.sub(lambda m: _ACRONYMS[m.group(0)], html.unescape(text))
+    words = _WORD.findall(text.lower())
     return [_stem_cached(w) for w in words if len(w) > 2 and w not in _STOPWORDS]
 
 

@@ -9,7 +9,7 @@ from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
 from flagdesk import cpv
-from flagdesk.analysis.classify import CpvClassifier, Example
+from flagdesk.analysis.classify import CpvClassifier, Example, Suggestion
 from flagdesk.analysis.suppliers import name_key
 from flagdesk.services.suppliers import SupplierResolver
 from flagdesk.store.models import Contract, ContractCpv, ContractSupplier, Partner
@@ -122,14 +122,18 @@ def hide_codes(e: Example) -> Example:
     return Example(e.id, e.title, e.description, e.category, e.supplier_ids, (), e.partner)
 
 
-def leave_one_council_out() -> tuple[dict[str, float], int]:
-    """Each council classified by a model learned only from the other councils' published codes;
-    returns the scores and the number of notices scored."""
+def leave_one_council_out() -> tuple[dict[int, tuple[str, ...]], dict[int, list[Suggestion]]]:
+    """Each council classified by a model learned only from the other councils' published codes:
+    (published codes, suggestions) per notice."""
     councils = load_councils()
     truth, suggested = {}, {}
     for name, test in councils.items():
         model = CpvClassifier(e for other, examples in councils.items() if other != name for e in examples)
         for e in test:
             truth[e.id] = e.cpv
-            suggested[e.id] = [s.cpv for s in model.suggest(hide_codes(e))]
-    return score(truth, suggested), len(truth)
+            suggested[e.id] = model.suggest(hide_codes(e))
+    return truth, suggested
+
+
+def codes_of(suggested: dict[int, list[Suggestion]]) -> dict[int, list[str]]:
+    return {cid: [s.cpv for s in found] for cid, found in suggested.items()}
