@@ -23,6 +23,10 @@ def add_commands(sub: Any, common: argparse.ArgumentParser) -> None:
     merge.add_argument("--force", action="store_true", help="merge even though the company numbers differ")
     merge.add_argument("--json", action="store_true")
     merge.set_defaults(func=cmd_merge)
+    distinct = ssub.add_parser("distinct", parents=[common], help="mark two suppliers as different companies")
+    distinct.add_argument("a_id", type=int, metavar="ID")
+    distinct.add_argument("b_id", type=int, metavar="OTHER_ID")
+    distinct.set_defaults(func=cmd_distinct)
     unmerge = ssub.add_parser("unmerge", parents=[common], help="undo the merge of OTHER_ID into KEEP_ID")
     unmerge.add_argument("keep_id", type=int, metavar="KEEP_ID")
     unmerge.add_argument("other_id", type=int, metavar="OTHER_ID")
@@ -89,6 +93,16 @@ def cmd_unmerge(args: argparse.Namespace, ctx: Any) -> int:
         f"Unmerged supplier {args.other_id} from {args.keep_id} "
         f"({result['contracts_restored']} contract link(s) restored).",
     )
+    return 0
+
+
+def cmd_distinct(args: argparse.Namespace, ctx: Any) -> int:
+    from flagdesk.services.suppliers import mark_distinct
+
+    register = ctx.register()
+    with register.write() as session:
+        mark_distinct(session, args.a_id, args.b_id, user=register.user)
+    print(f"Suppliers {args.a_id} and {args.b_id} are marked as different; the review queue will not offer them.")
     return 0
 
 

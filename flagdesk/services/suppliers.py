@@ -20,7 +20,7 @@ from flagdesk.domain import normalise_company_number
 from flagdesk.errors import NotFoundError, ValidationError
 from flagdesk.records import SupplierRecord
 from flagdesk.services.audit import audit, audit_many
-from flagdesk.store.models import Contract, ContractSupplier, Supplier, SupplierAlias, SupplierMerge
+from flagdesk.store.models import Contract, ContractSupplier, Setting, Supplier, SupplierAlias, SupplierMerge
 
 # --- resolution at import ---------------------------------------------------------------------
 
@@ -350,8 +350,13 @@ class DuplicatePair:
         }
 
 
+DISTINCT_SETTING = "suppliers.distinct_pairs"  # pairs a person said are different suppliers
+
+
 def find_duplicates(session: Session, *, cutoff: float = 88.0) -> list[DuplicatePair]:
-    """Likely duplicate suppliers for a person to review, best first (none are merged here)."""
+    """Likely duplicate suppliers for a person to review, best first (none are merged here).
+
+    Pairs already judged different (``mark_distinct``) are not offered again."""
     records = {r.id: r for r in list_suppliers(session)}
     extra = {
         r.id: r
@@ -368,7 +373,25 @@ def find_duplicates(session: Session, *, cutoff: float = 88.0) -> list[Duplicate
         for r in records.values()
         if len(r.company_numbers) <= 1  # several numbers: a hand-made group, never offered again
     ]
-    return [_pair(records, c) for c in find_candidates(items, cutoff=cutoff)]
+    judged = _distinct_pairs(session)
+    return [_pair(records, c) for c in find_candidates(items, cutoff=cutoff) if (c.a_id, c.b_id) not in judged]
+
+
+def _distinct_pairs(session: Session) -> set[tuple[int, int]]:
+    setting = session.get(Setting, DISTINCT_SETTING)
+    return {(a, b) for a, b in (setting.value if setting is not None else [])}
+
+
+def mark_distinct(session: Session, a_id: int, b_id: int, *, user: str) -> None:
+    """Record that two suppliers are different companies, so the review queue stops offering them."""
+    a, b = sorted((_current(session, a_id).id, _current(session, b_id).id))
+    if a == b:
+        raise ValidationError("A supplier is the same as itself.")
+    judged = _distinct_pairs(session)
+    if (a, b) in judged:
+        return
+    session.merge(Setting(key=DISTINCT_SETTING, value=sorted([*map(list, judged), [a, b]])))
+    audit(session, user, "update", "supplier", a, "distinct_from", None, b)
 
 
 def _pair(records: dict[int, SupplierRecord], c: Candidate) -> DuplicatePair:

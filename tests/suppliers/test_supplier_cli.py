@@ -33,6 +33,11 @@ def test_suppliers_command_line(demo_register: Register, capsys: pytest.CaptureF
     pair = next(p for p in queue if {p["a"]["id"], p["b"]["id"]} == {apexa["id"], twin})
     assert pair["score"] >= 90 and pair["evidence"]
 
+    code, out, _ = run(capsys, "suppliers", "distinct", str(twin), str(apexa["id"]), "--db", db)
+    assert code == 0
+    code, out, _ = run(capsys, "suppliers", "duplicates", "--db", db, "--json")
+    assert not [p for p in json.loads(out) if {p["a"]["id"], p["b"]["id"]} == {apexa["id"], twin}]
+
     code, out, _ = run(capsys, "suppliers", "merge", str(apexa["id"]), str(twin), "--db", db, "--json")
     assert code == 0 and json.loads(out)["merged"] == twin
     code, out, _ = run(capsys, "suppliers", "list", "--db", db, "--json", "--search", "apexa")
