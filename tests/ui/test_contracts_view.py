@@ -193,3 +193,23 @@ def test_column_chooser_hides_and_shows_columns_but_never_the_last(contracts_vie
     for i in range(header.count()):
         contracts_view.set_column_visible(i, False)
     assert header.count() - header.hiddenSectionCount() == 1
+
+
+def test_timed_typing_measures_until_the_table_has_painted(qtbot: Any, contracts_view: Any) -> None:
+    from PySide6.QtCore import QEvent, QObject
+
+    class PaintCounter(QObject):
+        count = 0
+
+        def eventFilter(self, _obj: Any, event: Any) -> bool:
+            if event.type() == QEvent.Type.Paint:
+                self.count += 1
+            return False
+
+    counter = PaintCounter()
+    contracts_view.table.viewport().installEventFilter(counter)
+    for char in "netw":
+        before = counter.count
+        [seconds] = contracts_view.type_filter(char)
+        assert counter.count > before and seconds > 0
+    assert contracts_view.search.text() == "netw"
