@@ -226,3 +226,19 @@ def test_dropping_a_file_on_the_view_opens_the_wizard_with_it(view, qtbot, tmp_p
     )
     widget.dropEvent(event)
     assert widget.wizard is not None and widget.wizard.path == str(path)
+
+
+def test_ocds_file_skips_the_column_mapping(view, qtbot, register) -> None:
+    widget, errors = view
+    release = SHARED / "ocds" / "fictional-1.1" / "ocds-213czf-000-00001-05-contract.json"
+    if not release.exists():
+        pytest.skip(f"reference data not available: {release}")
+    wizard = widget.open_wizard(str(release))
+    _next(qtbot, wizard, PREVIEW)
+    _wait_page_complete(qtbot, wizard)
+    assert wizard.summary.file_kind == "ocds"
+    assert wizard.summary.count("new") >= 1
+    _next(qtbot, wizard, APPLY)
+    qtbot.waitUntil(lambda: wizard.currentId() == RESULT, timeout=30_000)
+    assert _contracts(register) == wizard.applied.count("new")
+    assert errors == []

@@ -109,7 +109,7 @@ def inspect_with_saved_mapping(app: Any, path: str, sheet: str | None, partner: 
     from importers.mapping import header_signature
 
     info = inspect_file(path, sheet)
-    if not info.headers or info.file_kind == "json":
+    if not info.headers:
         return info, None
     with app.register().session() as session:
         saved = _saved_mapping_lookup(session, partner)(header_signature(info.headers))
@@ -192,6 +192,8 @@ class FilePage(_Page):
 
     def nextId(self) -> int:
         info = self.wiz().info
+        if info is not None and not info.headers:
+            return PREVIEW  # OCDS names its own fields: there are no columns to match
         return SHEET if info is not None and len(info.sheets) > 1 else MAPPING
 
 
@@ -495,8 +497,8 @@ class ImportWizard(QWizard):
         return "Guessed from the column names and their values."
 
     def _mapping(self) -> dict[str, str] | None:
-        # OCDS JSON carries its own structure; there is no column mapping to pass.
-        return None if self.info.file_kind == "json" else self.mapping_page.mapping()
+        # OCDS carries its own structure; there is no column mapping to pass.
+        return self.mapping_page.mapping() if self.info.headers else None
 
     def _read_args(self) -> dict[str, Any]:
         return {"partner": self.partner, "sheet": self.sheet, "mapping": self._mapping()}
