@@ -280,3 +280,10 @@ def test_screenshot_run_on_a_register_that_cannot_open_says_so_in_one_line(tmp_p
     assert proc.returncode == 1
     assert problems == [f"flagdesk: Cannot open the register '{missing}': the folder {missing.parent} does not exist."]
     assert "Traceback" not in proc.stderr
+
+
+def test_json_without_a_screenshot_folder_is_a_usage_error(capsys: Any) -> None:
+    from flagdesk.cli import main
+
+    assert main(["gui", "--json"]) == 1
+    assert "--screenshot" in capsys.readouterr().err
