@@ -12,6 +12,11 @@ it can be replaced on any date in that interval without early termination or a g
 published with a start (award) date but no end is given an assumed end (`assumed_term_years`
 after its start; never for one-off construction works), and every sentence that relies on it
 says so.
+
+Scores (0..100) only rank the list; value counts on a log scale (£1k a year 0, £10m 1):
+aggregation 40 x value + 25 x partners (5 or more = 1) + 20 x date alignment + 15 x supplier
+overlap; reuse 50 x value + 25 x months the vehicle runs past the need (24 or more = 1) + 10 x
+headroom; rationalisation 50 x value + 30 x contracts (10 or more = 1) + 20 x share under £25k.
 """
 
 from __future__ import annotations
@@ -732,7 +737,8 @@ def _reuse(v: _Vehicle, expiring: list[Fact], a: Assumptions, as_of: date | None
     evidence.append(f"Proposed call-off start {fmt_date(start)}, instead of a new tender.")
     margin = months_between(first.lo, v.end)
     headroom_points = 1.0 if v.headroom is None or combined == 0 else min(1.0, v.headroom / (combined * 3))
-    score = 50 * _value_points(combined) + 30 * min(1.0, margin / 24) + 20 * headroom_points
+    # Value leads, as for the other kinds; a long-running vehicle with room to spare adds up to 35.
+    score = 50 * _value_points(combined) + 25 * min(1.0, margin / 24) + 10 * headroom_points
     ids = tuple(sorted([f.c.id for f in expiring] + [vc.id]))  # unique: a contract is in a group once
     return Finding(
         id=_id_of(OpportunityKind.REUSE, ids),
