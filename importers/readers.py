@@ -121,7 +121,7 @@ class Workbook:
         source = self._sheet_rows(sheet) if self._book is not None else self._csv_rows()
         blank_run = 0
         for number, cells in source:
-            if any(c not in ("", None) for c in cells):
+            if cells.count("") + cells.count(None) < len(cells):  # counted in C: 100k rows
                 blank_run = 0
                 yield number, cells
             else:
