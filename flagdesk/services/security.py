@@ -207,7 +207,15 @@ def _quote(name: str) -> str:
 
 def _ddl(session: Session, statement: str) -> None:
     # Straight to the driver, in the session's transaction: no ':' or '%' is read as a parameter.
-    session.connection().connection.driver_connection.execute(statement)
+    import psycopg
+
+    try:
+        session.connection().connection.driver_connection.execute(statement)
+    except psycopg.errors.InsufficientPrivilege as exc:
+        raise PermissionDeniedError(
+            f"The database refused to manage roles ({str(exc).splitlines()[0]}). Sign in as a FlagDesk "
+            "administrator or as the database owner with the CREATEROLE right."
+        ) from exc
 
 
 def _role_exists(session: Session, name: str) -> bool:

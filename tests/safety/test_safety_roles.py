@@ -11,7 +11,7 @@ from pathlib import Path
 import psycopg
 import pytest
 from safety_helpers import SHARED_DATA, PgLogins, partner_names, plain_contract
-from sqlalchemy import select
+from sqlalchemy import create_engine, select
 from sqlalchemy.engine import make_url
 
 from flagdesk.cli import main
@@ -20,6 +20,7 @@ from flagdesk.services.contracts import load_contract_records
 from flagdesk.services.partners import get_or_create_partner
 from flagdesk.services.security import EditScope, check_may_edit, explain_refusal
 from flagdesk.store.engine import Register, open_register
+from flagdesk.store.migrate import upgrade
 from flagdesk.store.models import Contract
 
 
@@ -363,3 +364,27 @@ def test_sslmode_is_used_when_connecting(pg_database) -> None:  # type: ignore[n
         open_register(pg_database.url + "?sslmode=require")
     with pytest.raises(DatabaseError, match="db upgrade"):  # 'disable' connects (and finds an empty database)
         open_register(pg_database.url + "?sslmode=disable")
+
+
+@pytest.mark.pg
+def test_an_owner_without_createrole_gets_a_plain_refusal(
+    pg_database, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    logins = PgLogins(pg_database.url)
+    owner = logins.name("owner")
+    raw(pg_database.url, f'CREATE ROLE "{owner}" LOGIN; ALTER DATABASE "{logins.database}" OWNER TO "{owner}"')
+    try:
+        as_owner = logins.url_for(owner)
+        engine = create_engine(as_owner)
+        upgrade(engine)  # the owner runs the schema upgrade, so it owns the tables
+        engine.dispose()
+        monkeypatch.delenv("FLAGDESK_USER")
+        code, out, _ = run(capsys, "--db", as_owner, "admin", "whoami", "--json")
+        assert json.loads(out)["role"] == "admin"
+        code, _, err = run(capsys, "--db", as_owner, "admin", "add-user", logins.name("v"), "--role", "viewer")
+        assert code == 1 and "CREATEROLE" in err and "Traceback" not in err
+    finally:
+        give_back = f'ALTER DATABASE "{logins.database}" OWNER TO CURRENT_USER'
+        raw(pg_database.url, f'{give_back}; REASSIGN OWNED BY "{owner}" TO CURRENT_USER')
+        logins.drop_all()
+        raw(pg_database.url, f'DROP ROLE "{owner}"')
