@@ -46,6 +46,15 @@ class Chart(QWidget):
     def sizeHint(self) -> QSize:
         return QSize(420, 260)
 
+    def paintEvent(self, event: QPaintEvent) -> None:
+        painter = QPainter(self)
+        area = self._begin(painter)
+        if area is not None:
+            self.draw(painter, area)
+
+    def draw(self, painter: QPainter, area: QRectF) -> None:
+        raise NotImplementedError
+
     def _begin(self, painter: QPainter) -> QRectF | None:
         """Paints the frame and title; returns the area left for the chart, or None when there is no data."""
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
@@ -76,11 +85,7 @@ class Chart(QWidget):
 class BarChart(Chart):
     """Horizontal bars, largest first: labels on the left, values at the bar's end."""
 
-    def paintEvent(self, event: QPaintEvent) -> None:
-        painter = QPainter(self)
-        area = self._begin(painter)
-        if area is None:
-            return
+    def draw(self, painter: QPainter, area: QRectF) -> None:
         fm = painter.fontMetrics()
         label_w = min(area.width() * 0.42, max(fm.horizontalAdvance(d.label) for d in self.data) + 8)
         value_w = max(fm.horizontalAdvance(d.text) for d in self.data) + 8
@@ -105,11 +110,7 @@ class BarChart(Chart):
 class ColumnChart(Chart):
     """Vertical columns in order (e.g. quarters), the value above each column and the label below."""
 
-    def paintEvent(self, event: QPaintEvent) -> None:
-        painter = QPainter(self)
-        area = self._begin(painter)
-        if area is None:
-            return
+    def draw(self, painter: QPainter, area: QRectF) -> None:
         fm = painter.fontMetrics()
         line = fm.height()
         plot = area.adjusted(0, line + 2, 0, -(line + 6))
@@ -130,11 +131,7 @@ class ColumnChart(Chart):
 class ShareChart(Chart):
     """A ring of shares with a legend giving each part's percentage and value."""
 
-    def paintEvent(self, event: QPaintEvent) -> None:
-        painter = QPainter(self)
-        area = self._begin(painter)
-        if area is None:
-            return
+    def draw(self, painter: QPainter, area: QRectF) -> None:
         total = sum(d.value for d in self.data)
         side = min(area.height(), area.width() * 0.45)
         ring = QRectF(area.left() + 4, area.top() + (area.height() - side) / 2, side, side)
