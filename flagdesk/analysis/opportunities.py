@@ -273,8 +273,8 @@ def _describe(c: ContractRecord) -> str:
     return f"{c.partner}'s contract {c.reference or '#' + str(c.id)}{title}{supplier}"
 
 
-def _contract_line(f: Fact) -> str:
-    return f"{_describe(f.c)} {_end_phrase(f)}; about {format_pence(f.annual)} a year."
+def _contract_line(f: Fact, note: str = "") -> str:
+    return f"{_describe(f.c)} {_end_phrase(f)}{note}; about {format_pence(f.annual)} a year."
 
 
 def _end_phrase(f: Fact) -> str:
@@ -388,8 +388,8 @@ def _value_points(annual_pence: int) -> float:
     return 0.0 if pounds <= 1000 else min(1.0, math.log10(pounds / 1000) / 4)
 
 
-def _listed(facts: Sequence[Fact]) -> list[str]:
-    lines = [_contract_line(f) for f in facts[:_EVIDENCE_LIST_LIMIT]]
+def _listed(facts: Sequence[Fact], note: str = "") -> list[str]:
+    lines = [_contract_line(f, note) for f in facts[:_EVIDENCE_LIST_LIMIT]]
     if len(facts) > _EVIDENCE_LIST_LIMIT:
         lines.append(f"... and {len(facts) - _EVIDENCE_LIST_LIMIT} more contracts (see the contract list).")
     return lines
@@ -722,7 +722,7 @@ def _reuse(v: _Vehicle, expiring: list[Fact], a: Assumptions, as_of: date | None
         f"{vc.partner}'s {what} {ref} '{vc.title}' covers {label}, {_rights_phrase(vc)}, "
         f"and runs to {fmt_date(v.end)}.",
     ]
-    evidence += [line[:-1] + f", before the {what} ends." for line in _listed(expiring)]
+    evidence += _listed(expiring, f", before the {what} ends")
     evidence += _assumed_note(sum(f.assumed_end for f in expiring), a)
     if v.headroom is None:
         evidence.append(f"The {what} has no published ceiling: check its value headroom before calling off.")

@@ -50,6 +50,10 @@ def test_planted_cases_are_found_and_nothing_else():
     assert reuse.vehicle_id == p.reuse_vehicle
     assert reuse.title.startswith("Call off from Suffolk County Council's framework")
     assert reuse.proposed_start == date(2027, 9, 1)
+    assert (
+        "Broadland District Council's contract BRO-401 'Laser printers' with Ricoh UK ends 31 Aug 2027, "
+        "before the framework ends; about £60,000.00 a year." in reuse.evidence
+    )
 
 
 def test_evidence_is_plain_checkable_sentences():
