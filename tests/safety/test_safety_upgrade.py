@@ -7,11 +7,16 @@ import sqlite3
 from pathlib import Path
 
 import pytest
+from alembic import command
 from safety_helpers import table_rows
+from sqlalchemy import create_engine, text
+from sqlalchemy.orm import Session
 
 from flagdesk.cli import main
+from flagdesk.errors import SchemaMismatchError
+from flagdesk.services.demo import seed_demo
 from flagdesk.store.engine import open_register
-from flagdesk.store.migrate import head_revision, schema_status
+from flagdesk.store.migrate import alembic_config, head_revision, schema_status
 
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "register-0001.sqlite"
 
@@ -61,3 +66,30 @@ def test_restoring_an_old_backup_upgrades_it_on_next_open(
     out = capsys.readouterr().out
     assert '"version": 1' in out and out.count('"id":') == 120
     assert revision(current) == head_revision()
+
+
+@pytest.mark.pg
+def test_a_shared_register_is_upgraded_only_by_the_administrators_command(
+    pg_database, capsys: pytest.CaptureFixture[str]
+) -> None:  # type: ignore[no-untyped-def]
+    engine = create_engine(pg_database.url)
+    cfg = alembic_config()
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "0001")
+    with Session(engine) as session, session.begin():
+        seed_demo(session, user="tester", partners=3, contracts=30, seed=9)
+    before = contract_rows(engine)
+
+    with pytest.raises(SchemaMismatchError, match=r"older schema.*flagdesk --db URL db upgrade"):
+        open_register(pg_database.url)
+    assert main(["--db", pg_database.url, "db", "upgrade"]) == 0
+    assert f"to {head_revision()}" in capsys.readouterr().out
+    assert contract_rows(engine) == before
+    open_register(pg_database.url).dispose()
+    engine.dispose()
+
+
+def contract_rows(engine) -> list[tuple]:  # type: ignore[no-untyped-def]
+    with engine.connect() as conn:
+        return [tuple(r) for r in conn.execute(text("SELECT * FROM contract ORDER BY id"))]
