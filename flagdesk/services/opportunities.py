@@ -271,6 +271,11 @@ def list_opportunities(
     ids: Iterable[str] | None = None,
 ) -> list[OpportunityView]:
     """Stored opportunities, best first; only those the latest analysis found unless asked."""
+    with gc_paused():  # up to ~250k contract links at 100k contracts
+        return _list(session, kind, include_stale, ids)
+
+
+def _list(session: Session, kind: str | None, include_stale: bool, ids: Iterable[str] | None) -> list[OpportunityView]:
     q = select(Opportunity).order_by(Opportunity.score.desc(), Opportunity.id)
     if kind is not None:
         q = q.where(Opportunity.kind == _choice(OpportunityKind, kind))
