@@ -123,13 +123,13 @@ def test_dashboard_figures_add_up(demo_register: Any) -> None:
 
 def test_pipeline_marks_partners_ending_the_same_need_in_the_same_quarter(qtbot: Any, window: MainWindow,
                                                                           ui_app: Any) -> None:  # fmt: skip
-    from flagdesk.ui.views.pipeline import Bar, Lane, mark_overlaps
+    from flagdesk.ui.views.pipeline import Bar, Lane, Meeting, mark_overlaps
 
     a = Lane("Telephony", "A Council", [Bar(1, "a", None, date(2027, 2, 1), date(2028, 2, 1), 100)])
     b = Lane("Telephony", "B Police", [Bar(2, "b", None, date(2027, 3, 30), None, 100),
                                         Bar(3, "b2", None, date(2027, 8, 1), None, 100)])  # fmt: skip
     windows = mark_overlaps([a, b])
-    assert windows == [(date(2027, 1, 1), date(2027, 4, 1), 2)]
+    assert windows == [Meeting(date(2027, 1, 1), date(2027, 4, 1), 2, 200)]
     assert [bar.overlaps for lane in (a, b) for bar in lane.bars] == [True, True, False]
 
     pipeline = window.show_view("pipeline")

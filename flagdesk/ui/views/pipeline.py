@@ -69,11 +69,21 @@ class Lane:
     bars: list[Bar] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class Meeting:
+    """A quarter in which several partners' contracts for one need end: a chance to buy together."""
+
+    start: date
+    end: date
+    partners: int
+    annual_pence: int
+
+
 @dataclass
 class Group:
     category: str
     lanes: list[Lane]
-    windows: list[tuple[date, date, int]]  # quarters in which two or more partners' contracts end
+    windows: list[Meeting]  # quarters in which two or more partners' contracts end
 
     @property
     def overlapping(self) -> bool:
@@ -102,19 +112,23 @@ def build_groups(records: Iterable[ContractRecord], *, start: date, until: date)
     return [Group(cat, group_lanes, mark_overlaps(group_lanes)) for cat, group_lanes in sorted(by_category.items())]
 
 
-def mark_overlaps(lanes: list[Lane]) -> list[tuple[date, date, int]]:
+def mark_overlaps(lanes: list[Lane]) -> list[Meeting]:
     """Flag bars ending in a quarter in which another partner's contract for the same need also ends.
 
-    Returns (quarter start, quarter end, partners ending) for each such quarter, for shading.
+    Returns those quarters with how many partners end in them and the annual value ending, for shading.
     """
     partners_by_quarter: dict[date, set[str]] = defaultdict(set)
+    value_by_quarter: dict[date, int] = defaultdict(int)
     quarters = [(lane.partner, bar, quarter_start(bar.end)) for lane in lanes for bar in lane.bars]
-    for partner, _bar, quarter in quarters:
+    for partner, bar, quarter in quarters:
         partners_by_quarter[quarter].add(partner)
+        value_by_quarter[quarter] += bar.annual_pence
     for _partner, bar, quarter in quarters:
         bar.overlaps = len(partners_by_quarter[quarter]) > 1
     return [
-        (q, add_months(q, 3), len(partners)) for q, partners in sorted(partners_by_quarter.items()) if len(partners) > 1
+        Meeting(q, add_months(q, 3), len(partners), value_by_quarter[q])
+        for q, partners in sorted(partners_by_quarter.items())
+        if len(partners) > 1
     ]
 
 
@@ -204,16 +218,16 @@ class TimelineCanvas(QWidget):
     def _paint_group(self, painter: QPainter, group: Group, y: float) -> None:
         pal = self.palette()
         painter.fillRect(QRectF(0, y, self.width(), LANE_HEIGHT), pal.color(QPalette.ColorRole.AlternateBase))
-        most = max((n for *_q, n in group.windows), default=2)
-        for start, end, partners in group.windows:
-            left = self.x_of(start)
-            # Deeper colour where more partners end together: the strongest chances to buy jointly.
-            alpha = 60 + int(160 * (partners - 1) / max(1, most - 1))
-            cell = QRectF(left + 1, y + 3, self.x_of(end) - left - 2, LANE_HEIGHT - 6)
+        most = max((m.annual_pence for m in group.windows), default=0) or 1
+        for meeting in group.windows:
+            left = self.x_of(meeting.start)
+            # Deeper colour where more money ends together: the biggest chances to buy jointly.
+            alpha = 50 + int(190 * meeting.annual_pence / most)
+            cell = QRectF(left + 1, y + 3, self.x_of(meeting.end) - left - 2, LANE_HEIGHT - 6)
             painter.fillRect(cell, QColor(OVERLAP.red(), OVERLAP.green(), OVERLAP.blue(), alpha))
             if cell.width() >= 14:
                 painter.setPen(pal.color(QPalette.ColorRole.Text))
-                painter.drawText(cell, Qt.AlignmentFlag.AlignCenter, str(partners))
+                painter.drawText(cell, Qt.AlignmentFlag.AlignCenter, str(meeting.partners))
         self._paint_label(painter, group.category, y, bold=True)
 
     def _paint_label(self, painter: QPainter, text: str, y: float, *, bold: bool = False) -> None:
@@ -330,7 +344,7 @@ class PipelineView(ContractRecordsView):
             f"<span style='color:{TERM.name()}'>◆</span> current end &nbsp; "
             f"<span style='background:{EXTENSION.name()}'>&nbsp;&nbsp;&nbsp;&nbsp;</span> extension period &nbsp; "
             f"<span style='color:{OVERLAP.name()}'>◆</span> another partner ends the same need that quarter "
-            "(numbers: partners ending)"
+            "(cells: partners ending; deeper = more annual value)"
         )
         bar = QHBoxLayout()
         bar.addWidget(self.partner_box)
@@ -342,10 +356,13 @@ class PipelineView(ContractRecordsView):
         layout = QVBoxLayout(self)
         layout.addLayout(bar)
         layout.addWidget(self.scroll, 1)
+        # Legend and summary wrap rather than widen the window.
+        self.legend.setWordWrap(True)
+        self.status.setWordWrap(True)
+        self.status.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         bottom = QHBoxLayout()
-        bottom.addWidget(self.legend)
-        bottom.addStretch(1)
-        bottom.addWidget(self.status)
+        bottom.addWidget(self.legend, 3)
+        bottom.addWidget(self.status, 2)
         layout.addLayout(bottom)
         self.partner_box.currentIndexChanged.connect(self.rebuild)
         self.horizon_box.currentIndexChanged.connect(self.rebuild)
