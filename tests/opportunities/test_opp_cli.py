@@ -41,10 +41,10 @@ def run_json(capsys: pytest.CaptureFixture[str], *args: str):  # type: ignore[no
 
 
 @pytest.fixture
-def db(register) -> str:  # type: ignore[no-untyped-def]
-    with register.write() as session:
+def db(any_register) -> str:  # type: ignore[no-untyped-def]
+    with any_register.write() as session:
         store(session, P.contracts + unrelated(30, seed=2))
-    return register.url
+    return any_register.url
 
 
 def test_demo_register_planted_cases_are_found(demo_register, capsys):
