@@ -17,6 +17,7 @@ from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import bindparam, delete, func, insert, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from flagdesk.analysis.opportunities import Finding, analyse, gc_paused
@@ -176,12 +177,17 @@ def store_findings(session: Session, findings: list[Finding]) -> RefreshSummary:
     new = [f for f in findings if f.id not in existing]
     again = [f for f in findings if f.id in existing]
     if new:
-        session.execute(insert(Opportunity), [{**_computed(f, now), "id": f.id, "status": "identified"} for f in new])
-        # An id is a hash of its contracts, so links are written once, when the id first appears.
-        _insert_links(
-            session,
-            [(f.id, cid, "vehicle" if cid == f.vehicle_id else "member") for f in new for cid in f.contract_ids],
-        )
+        try:
+            session.execute(
+                insert(Opportunity), [{**_computed(f, now), "id": f.id, "status": "identified"} for f in new]
+            )
+            # An id is a hash of its contracts, so links are written once, when the id first appears.
+            _insert_links(
+                session,
+                [(f.id, cid, "vehicle" if cid == f.vehicle_id else "member") for f in new for cid in f.contract_ids],
+            )
+        except IntegrityError as exc:  # on a shared register, someone else stored the same ids first
+            raise ConflictError("Someone else analysed the register at the same time; nothing was written.") from exc
     if again:
         stmt = update(Opportunity).where(Opportunity.id == bindparam("b_id")).values(**_bound_columns())
         session.connection().execute(stmt, [{"b_id": f.id, **_prefixed(_computed(f, now))} for f in again])

@@ -8,9 +8,11 @@ import pytest
 from planted import planted, store, unrelated
 from sqlalchemy import select
 
+from flagdesk.analysis.opportunities import analyse
 from flagdesk.errors import CancelledError, ConflictError, NotFoundError, ValidationError
 from flagdesk.services import opportunities as svc
 from flagdesk.services.audit import list_audit
+from flagdesk.services.contracts import load_contract_records
 from flagdesk.store import models as m
 from flagdesk.store.engine import open_register
 
@@ -236,3 +238,14 @@ def test_expired_in_the_register_are_not_analysed(reg):
         session.execute(m.Contract.__table__.update().where(m.Contract.id == 104).values(status="expired"))
     refresh(reg)
     assert P.licence - {104} in current(reg)
+
+
+def test_a_concurrent_analysis_storing_the_same_ids_is_a_conflict(reg):
+    # Two analyses racing on a shared register both see an id as new; the second insert must fail
+    # as a conflict, not a crash. The same finding twice in one batch reproduces that insert.
+    with reg.session() as session:
+        findings = analyse(load_contract_records(session), as_of=AS_OF)
+    with pytest.raises(ConflictError, match="same time"), reg.write() as session:
+        svc.store_findings(session, [findings[0], findings[0]])
+    with reg.session() as session:
+        assert svc.list_opportunities(session, include_stale=True) == []  # nothing was written
