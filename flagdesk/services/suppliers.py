@@ -7,6 +7,7 @@ and aliases to the one kept and records exactly what moved, so an unmerge puts i
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -25,6 +26,8 @@ from flagdesk.store.models import Contract, ContractSupplier, Setting, Supplier,
 # --- resolution at import ---------------------------------------------------------------------
 
 _ID_BLOCK = 512  # ids reserved from the PostgreSQL sequence at a time
+_NAME_MAX = 300  # Supplier.name and SupplierAlias.name width
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
 class SupplierResolver:
@@ -108,13 +111,14 @@ class SupplierResolver:
         is_vcse: bool | None,
         postcode: str | None,
     ) -> int:
-        name = " ".join((name or "").split())
+        # control characters (PostgreSQL refuses NUL) become spaces; the column's width bounds a name
+        name = " ".join(_CONTROL.sub(" ", name or "").split())[:_NAME_MAX]
         if not name:
             raise ValidationError("A supplier needs a name.")
         number = self._number(company_number)
         key = self._keys.get(name)
         if key is None:
-            key = self._keys[name] = name_key(name) or name.lower()
+            key = self._keys[name] = (name_key(name) or name.lower())[:_NAME_MAX]
         sid = self._match(key, number)
         if sid is None:
             sid = self._create(name, key, number, charity_number, is_sme, is_vcse, postcode)

@@ -112,3 +112,35 @@ def test_classify_command_line(lancashire_register, capsys: pytest.CaptureFixtur
     with pytest.raises(SystemExit) as exit_info:
         main(["classify", "--db", db, "--apply-above", "2"])
     assert exit_info.value.code == 2
+
+
+def test_apply_and_accept_on_both_back_ends(any_register: Register) -> None:
+    from flagdesk.store.models import Partner
+
+    with any_register.write() as session:
+        partner = Partner(name="Eastbrook District Council")
+        session.add(partner)
+        session.flush()
+        titles = ["Grounds maintenance of parks", "Grass cutting and grounds maintenance", "Insurance programme"]
+        contracts = [Contract(partner_id=partner.id, title=t, identity_key=t) for t in titles]
+        session.add_all(contracts)
+        session.flush()
+        session.add(ContractCpv(contract_id=contracts[0].id, code="77314000-4", source="published"))
+        ids = [c.id for c in contracts]
+    with any_register.session() as session:
+        assert [r.contract_id for r in suggest_codes(session)] == ids[1:]
+    with any_register.write() as session:
+        accept_suggestion(session, ids[2], "66510000", user="alice")
+    with any_register.write() as session:
+        results = apply_above(session, 0.0, user="alice")
+    assert [(r.contract_id, r.accepted is not None) for r in results] == [(ids[1], True)]
+    with any_register.session() as session:
+        stored = {
+            cid: (code, source)
+            for cid, code, source in session.execute(
+                select(ContractCpv.contract_id, ContractCpv.code, ContractCpv.source)
+            )
+        }
+    assert stored[ids[0]] == ("77314000-4", "published")
+    assert stored[ids[1]][0][:3] == "773" and stored[ids[1]][1] == "suggested"
+    assert stored[ids[2]] == ("66510000-8", "suggested")

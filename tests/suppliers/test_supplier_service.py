@@ -84,9 +84,17 @@ def test_resolution_is_stable_across_imports_and_keeps_companies_apart(any_regis
         assert [e.action for e in list_audit(session, table="supplier")].count("insert") == 3
 
 
-def test_resolver_rejects_a_blank_name(register: Register) -> None:
-    with pytest.raises(ValidationError), register.write() as session:
+def test_resolver_on_hostile_names(any_register: Register) -> None:
+    with pytest.raises(ValidationError), any_register.write() as session:
         SupplierResolver(session, user="t").resolve("   ")
+    long_name = "Acme " + "Very " * 400 + "Long Ltd"
+    ids = resolve_all(
+        any_register, [(long_name, "not a number"), ("\x00Acme\t Ltd", "gb/0"), ("ＡＣＭＥ Ltd", None), ("&amp;", None)]
+    )
+    with any_register.session() as session:
+        names = {s.id: s.name for s in session.scalars(select(Supplier))}
+    assert len(names[ids[0]]) == 300 and ids[2] == ids[1]  # full-width letters fold to ASCII
+    assert names[ids[3]] == "&amp;"
 
 
 def _contract(session, partner: Partner, ref: str, links: list[tuple[int, str]]) -> int:  # type: ignore[no-untyped-def]
