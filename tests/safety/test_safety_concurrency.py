@@ -13,7 +13,7 @@ from safety_helpers import SAFETY_DIR, contract_state, plain_contract
 from flagdesk.store.engine import Register
 
 WORKERS = 6
-INCREMENTS = 8
+INCREMENTS = 6
 
 
 def test_concurrent_read_modify_write_loses_nothing(seeded: Register, tmp_path: Path) -> None:
