@@ -55,6 +55,22 @@ LANGUAGE sql STABLE AS $$
     FROM {schema}.user_partner u WHERE u.login OPERATOR(pg_catalog.=) current_user
 $$;
 
+-- The audit trail names the database login and the server's clock, whatever a client sends;
+-- only the table owner (migrations, service accounts) and superusers may record another name.
+CREATE OR REPLACE FUNCTION {schema}.flagdesk_audit_stamp() RETURNS trigger
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    IF NOT pg_has_role(current_user, (SELECT c.relowner FROM pg_class c WHERE c.oid = TG_RELID), 'USAGE') THEN
+        NEW."user" := current_user;
+        NEW.at := now();
+    END IF;
+    RETURN NEW;
+END
+$$;
+
+CREATE TRIGGER flagdesk_audit_stamp BEFORE INSERT OR UPDATE ON {schema}.audit_event
+    FOR EACH ROW EXECUTE FUNCTION {schema}.flagdesk_audit_stamp();
+
 -- Called only for a row the login may not change. The FlagDesk client is told why; any other
 -- client simply matches no rows. Either way nothing changes: this never grants, only explains.
 CREATE OR REPLACE FUNCTION {schema}.flagdesk_refuse(p_partner integer) RETURNS boolean
@@ -122,6 +138,8 @@ def downgrade() -> None:
             for name in ('flagdesk_read', 'flagdesk_insert', 'flagdesk_update', 'flagdesk_delete'):
                 op.execute(f'DROP POLICY IF EXISTS {name} ON {table}')
             op.execute(f'ALTER TABLE {table} DISABLE ROW LEVEL SECURITY')
+        op.execute('DROP TRIGGER IF EXISTS flagdesk_audit_stamp ON audit_event')
+        op.execute('DROP FUNCTION IF EXISTS flagdesk_audit_stamp()')
         op.execute('DROP FUNCTION IF EXISTS flagdesk_refuse(integer)')
         op.execute('DROP FUNCTION IF EXISTS flagdesk_editable_partners()')
         op.execute('DROP FUNCTION IF EXISTS flagdesk_is_admin()')

@@ -129,6 +129,14 @@ def test_editor_changes_own_partner_only_even_with_raw_sql(
     assert [(e["user"], e["old"], e["new"]) for e in events] == [(editor, str(mine_value), str(mine_value + 100))]
     assert {"record", "field", "old", "new", "user", "at"} <= events[0].keys()
 
+    # Nobody writes the trail in someone else's name: not with FLAGDESK_USER, not with raw SQL.
+    monkeypatch.setenv("FLAGDESK_USER", "someone-else")
+    assert run(capsys, "--db", as_editor, "contracts", "update", str(mine), "--set", "title=Renamed")[0] == 0
+    forged = "INSERT INTO audit_event (\"user\", action, table_name, record_id, at) VALUES (%s, 'x', 'x', %s, %s)"
+    assert raw(as_editor, forged, "someone-else", str(mine), "2001-01-01") == 1
+    code, out, _ = run(capsys, "--db", reg.url, "audit", "--record", str(mine), "--since", "2020-01-01", "--json")
+    assert {e["user"] for e in json.loads(out)} == {editor}
+
     code, out, _ = run(capsys, "--db", as_editor, "admin", "whoami", "--json")
     assert json.loads(out) | {"text": ""} == {"login": editor, "role": "editor", "partners": [own], "text": ""}
 
