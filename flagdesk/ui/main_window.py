@@ -98,7 +98,7 @@ class MainWindow(QMainWindow):
         app.register_opened.connect(self._register_opened)
         app.tasks.busy_changed.connect(self._busy_changed)
         app.register_changed.connect(self._mark_views_stale)
-        app.database_changed.connect(self._mark_views_stale)
+        app.database_changed.connect(self._database_changed)
 
     # -- layout -----------------------------------------------------------------------------------
 
@@ -225,6 +225,13 @@ class MainWindow(QMainWindow):
         for key, view in self.views.items():
             if key != current:
                 view._flagdesk_stale = True  # type: ignore[attr-defined]
+
+    def _database_changed(self) -> None:
+        # Everything shown came from the other database: the current view reloads now, the rest when shown.
+        self._mark_views_stale()
+        view = self.views.get(self.current_key())
+        if view is not None:
+            view.refresh()  # type: ignore[attr-defined]
 
     def refresh_current(self) -> None:
         self.view(self.current_key()).refresh()  # type: ignore[attr-defined]

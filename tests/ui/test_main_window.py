@@ -287,3 +287,19 @@ def test_json_without_a_screenshot_folder_is_a_usage_error(capsys: Any) -> None:
 
     assert main(["gui", "--json"]) == 1
     assert "--screenshot" in capsys.readouterr().err
+
+
+def test_switching_database_reloads_the_view_and_status_bar(qtbot: Any, window: MainWindow, ui_app: Any,
+                                                            tmp_path: Path) -> None:  # fmt: skip
+    contracts = window.show_view("contracts")
+    wait_idle(qtbot, ui_app)
+    assert contracts.model.total_count() == 400
+    other = tmp_path / "other.sqlite"
+    ui_app.set_database(str(other))
+    wait_idle(qtbot, ui_app)
+    assert contracts.model.total_count() == 0
+    assert str(other) in window.database_label.text()
+    window.show_view("dashboard")
+    wait_idle(qtbot, ui_app)
+    assert window.views["dashboard"].figures.live_contracts == 0
+    assert not ui_app.errors

@@ -191,7 +191,8 @@ class ContractsView(QWidget):
         )
         self.detail.save_requested.connect(self.save_edit)
         self.app.register_changed.connect(self._register_changed)
-        self.app.database_changed.connect(self._register_changed)
+        # Edits made in another database cannot be undone in this one.
+        self.app.database_changed.connect(self.undo_stack.clear)
 
     # -- loading ----------------------------------------------------------------------------------
 
