@@ -42,10 +42,7 @@ from flagdesk.store.models import (
 )
 from importers import ERROR, ImportRecord, Problem, ReadResult, SupplierRef, read_file
 from importers.mapping import header_signature
-from importers.reading import text_key
-
-Progress = Callable[[float], None] | None
-Cancel = Callable[[], bool] | None
+from importers.reading import Cancel, Progress, text_key
 
 # Contract columns an import may set, and the mapping fields that provide them.
 SCALARS = (
