@@ -101,17 +101,9 @@ def group_roles(session: Session) -> dict[str, str]:
 
 def current_role(session: Session) -> str:
     """viewer, editor or admin for the login in use; none when it is in no FlagDesk group."""
-    row = session.execute(
-        text("SELECT rolsuper, rolbypassrls FROM pg_roles WHERE rolname = current_user")
-    ).one_or_none()
-    owner = session.execute(
-        text(
-            "SELECT tableowner = current_user FROM pg_tables "
-            "WHERE tablename = 'contract' AND schemaname = current_schema()"
-        )
-    ).scalar()
-    if (row and (row[0] or row[1])) or owner:
-        return "admin"  # superusers, RLS-exempt logins and the schema owner are not limited by policies
+    bypass = session.execute(text("SELECT rolbypassrls FROM pg_roles WHERE rolname = current_user")).scalar()
+    if bypass or acts_as_owner(session):
+        return "admin"  # superusers, RLS-exempt logins and the tables' owner are not limited by policies
     groups = group_roles(session)
     member_of = set(
         session.scalars(
@@ -222,22 +214,48 @@ def _role_exists(session: Session, name: str) -> bool:
     return session.execute(text("SELECT 1 FROM pg_roles WHERE rolname = :n"), {"n": name}).first() is not None
 
 
+def acts_as_owner(session: Session) -> bool:
+    """True for the login that owns the register's tables (it ran `db upgrade`) and for superusers."""
+    return bool(
+        session.execute(
+            text(
+                "SELECT pg_has_role(current_user, c.relowner, 'USAGE') FROM pg_class c "
+                "WHERE c.oid = to_regclass(quote_ident(current_schema()) || '.contract')"
+            )
+        ).scalar()
+    )
+
+
 def ensure_group_roles(session: Session) -> dict[str, str]:
     """Create the register's group roles if missing and (re)apply their grants; idempotent.
 
-    Run by every `admin add-user`, so the grants always cover the tables of the current schema.
+    Table grants can only come from the tables' owner; run by the owner, default privileges also
+    give tables of later schema upgrades to the groups (viewers read, editors write; a migration
+    that adds a partner-owned or administrator-only table adds its policies or revokes).
     """
     groups = group_roles(session)
-    for role in ROLES:
-        if not _role_exists(session, groups[role]):
-            _ddl(session, f"CREATE ROLE {_quote(groups[role])} NOLOGIN")
+    owner = acts_as_owner(session)
+    missing = [r for r in ROLES if not _role_exists(session, groups[r])]
+    if missing and not owner:
+        raise PermissionDeniedError(
+            "This shared register has no FlagDesk roles yet: the first user is added by the database owner "
+            "(the login that ran 'flagdesk db upgrade')."
+        )
+    for role in missing:
+        _ddl(session, f"CREATE ROLE {_quote(groups[role])} NOLOGIN")
     viewer, editor, admin = (_quote(groups[r]) for r in ROLES)
     _ddl(session, f"GRANT {viewer} TO {editor}")
     _ddl(session, f"GRANT {editor} TO {admin}")
+    if owner:
+        _grant_tables(session, viewer, editor, admin)
+    return groups
+
+
+def _grant_tables(session: Session, viewer: str, editor: str, admin: str) -> None:
     db = session.execute(text("SELECT current_database()")).scalar_one()
-    schema = session.execute(text("SELECT current_schema()")).scalar_one()
+    schema = _quote(session.execute(text("SELECT current_schema()")).scalar_one())
     _ddl(session, f"GRANT CONNECT ON DATABASE {_quote(db)} TO {viewer}")
-    _ddl(session, f"GRANT USAGE ON SCHEMA {_quote(schema)} TO {viewer}")
+    _ddl(session, f"GRANT USAGE ON SCHEMA {schema} TO {viewer}")
     tables = [t.name for t in Base.metadata.sorted_tables]
     all_tables = ", ".join(_quote(t) for t in [*tables, "alembic_version"])
     _ddl(session, f"GRANT SELECT ON {all_tables} TO {viewer}")
@@ -246,15 +264,28 @@ def ensure_group_roles(session: Session) -> dict[str, str]:
     # An editor may update its own partner's row (policies decide which), never add or remove partners.
     _ddl(session, f"GRANT UPDATE ON {_quote(Partner.__tablename__)} TO {editor}")
     _ddl(session, f"GRANT INSERT ON {', '.join(map(_quote, APPEND_ONLY_TABLES))} TO {editor}")
-    _ddl(session, f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA {_quote(schema)} TO {editor}")
+    _ddl(session, f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA {schema} TO {editor}")
     _ddl(session, f"GRANT INSERT, UPDATE, DELETE ON {', '.join(map(_quote, ADMIN_ONLY_TABLES))} TO {admin}")
-    return groups
+    owner = _quote(
+        session.execute(
+            text("SELECT tableowner FROM pg_tables WHERE schemaname = current_schema() AND tablename = 'contract'")
+        ).scalar_one()
+    )
+    defaults = f"ALTER DEFAULT PRIVILEGES FOR ROLE {owner} IN SCHEMA {schema} GRANT"
+    _ddl(session, f"{defaults} SELECT ON TABLES TO {viewer}")
+    _ddl(session, f"{defaults} INSERT, UPDATE, DELETE ON TABLES TO {editor}")
+    _ddl(session, f"{defaults} USAGE, SELECT ON SEQUENCES TO {editor}")
 
 
 def refresh_roles(session: Session) -> dict[str, str]:
-    """Re-apply the register's grants, e.g. after a schema upgrade added tables (administrators)."""
+    """Re-apply the register's grants, e.g. after a schema upgrade (the tables' owner only)."""
     require_shared(session)
-    _require_admin(session)
+    if not acts_as_owner(session):
+        login = session.execute(text("SELECT current_user")).scalar_one()
+        raise PermissionDeniedError(
+            f"Only the owner of the register's tables (the login that ran 'flagdesk db upgrade') can re-apply "
+            f"their grants; {login} is not."
+        )
     return ensure_group_roles(session)
 
 
