@@ -264,7 +264,7 @@ def _with_partners(records: list[ImportRecord], override: str | None, problems: 
     kept = []
     for record in records:
         if override:
-            record.partner = " ".join(override.split())
+            record.partner = " ".join(override.split())[:200]  # the register's limit for a name
         if not record.partner:
             problems.append(
                 Problem(
@@ -432,7 +432,7 @@ class _BatchWriter:
     def _create_batch(self) -> ImportBatch:
         s = self.summary
         batch = ImportBatch(
-            file_name=s.file,
+            file_name=s.file[:500],
             file_sha256=_sha256(self.path),
             sheet=s.sheet,
             profile=s.profile,
@@ -515,7 +515,7 @@ class _BatchWriter:
     def _source(self, r: ImportRecord) -> dict[str, Any]:
         return {
             "source_batch_id": self.batch_id,
-            "source_file": self.summary.file,
+            "source_file": self.summary.file[:500],
             "source_sheet": r.sheet,
             "source_row": r.row,
         }
@@ -615,13 +615,13 @@ class _BatchWriter:
             select(MappingProfile).where(MappingProfile.partner_id == pid, MappingProfile.signature == signature)
         )
         if current is None:
-            current = MappingProfile(partner_id=pid, signature=signature, name=s.file, mapping=dict(s.mapping))
+            current = MappingProfile(partner_id=pid, signature=signature, name=s.file[:120], mapping=dict(s.mapping))
             self.session.add(current)
             self.session.flush()
             self.changes.append(_change(self.batch_id, "mapping_profile", current.id, "insert", None))
         elif current.mapping != s.mapping:
             before = {"name": current.name, "mapping": current.mapping}
-            current.mapping, current.name = dict(s.mapping), s.file
+            current.mapping, current.name = dict(s.mapping), s.file[:120]
             self.changes.append(_change(self.batch_id, "mapping_profile", current.id, "update", before))
 
 
