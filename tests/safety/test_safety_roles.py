@@ -41,6 +41,12 @@ def raw(url: str, script: str, *params: object) -> int:
         return conn.execute(last, params).rowcount
 
 
+def set_value(capsys: pytest.CaptureFixture[str], db: str, cid: int, value: int, version: int) -> tuple[int, str, str]:
+    """`flagdesk contracts update` of the total value, based on a version."""
+    args = ("contracts", "update", str(cid), "--set", f"total_value_pence={value}")
+    return run(capsys, "--db", db, *args, "--if-version", str(version), "--json")
+
+
 def value_of(reg: Register, contract_id: int) -> int:
     with reg.session() as session:
         return session.scalar(select(Contract.total_value_pence).where(Contract.id == contract_id))
@@ -60,34 +66,11 @@ def test_editor_changes_own_partner_only_even_with_raw_sql(
     mine, mine_value, mine_version = plain_contract(reg, own)
     theirs, theirs_value, theirs_version = plain_contract(reg, other)
 
-    code, out, err = run(
-        capsys,
-        "--db",
-        as_editor,
-        "contracts",
-        "update",
-        str(mine),
-        "--set",
-        f"total_value_pence={mine_value + 100}",
-        "--if-version",
-        str(mine_version),
-        "--json",
-    )
+    code, out, err = set_value(capsys, as_editor, mine, mine_value + 100, mine_version)
     assert code == 0, err
     assert json.loads(out)["total_value_pence"] == mine_value + 100
 
-    code, out, err = run(
-        capsys,
-        "--db",
-        as_editor,
-        "contracts",
-        "update",
-        str(theirs),
-        "--set",
-        "total_value_pence=1",
-        "--if-version",
-        str(theirs_version),
-    )
+    code, out, err = set_value(capsys, as_editor, theirs, 1, theirs_version)
     assert code == 1
     assert err.count("\n") == 1 and "refused" in err and "Traceback" not in err
     assert value_of(reg, theirs) == theirs_value
