@@ -97,6 +97,7 @@ class Example:
     supplier_ids: tuple[int, ...] = ()
     cpv: tuple[str, ...] = ()
     partner: str = ""
+    supplier_names: tuple[str, ...] = ()  # "… Roofing Ltd", "Zurich Municipal": trades show in names
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,7 +170,7 @@ class _VocabularyIndex:
     code_index: _InvertedIndex  # one document per code: its own label
 
 
-_KEEP = 200  # documents kept per word in the CPV vocabulary indexes
+_KEEP = 60  # documents kept per word in the CPV vocabulary indexes
 
 
 def _top(found: dict[int, float], n: int) -> list[tuple[int, float]]:
@@ -242,7 +243,8 @@ def _contract_words(example: Example) -> list[str]:
     # The title says most about the need; description words dilute it, so the title counts twice.
     title = tokens(example.title)
     category, _ = _category_words(example.category)
-    return title + title + tokens(example.description) + category
+    suppliers = tokens(" ".join(example.supplier_names))
+    return title + title + tokens(example.description) + category + suppliers
 
 
 @dataclass

@@ -19,7 +19,7 @@ from flagdesk.analysis.classify import Example, Suggestion, suggest_all
 from flagdesk.domain import CpvSource
 from flagdesk.errors import NotFoundError, ValidationError
 from flagdesk.services.audit import audit_many
-from flagdesk.store.models import Contract, ContractCpv, ContractSupplier, Partner
+from flagdesk.store.models import Contract, ContractCpv, ContractSupplier, Partner, Supplier
 
 
 @dataclass(frozen=True)
@@ -53,8 +53,14 @@ def load_examples(session: Session) -> tuple[list[Example], list[Example]]:
         if source == CpvSource.PUBLISHED:
             published[cid].append(code)
     suppliers: dict[int, list[int]] = defaultdict(list)
-    for cid, sid in session.execute(select(ContractSupplier.contract_id, ContractSupplier.supplier_id)):
+    names: dict[int, list[str]] = defaultdict(list)
+    for cid, sid, name in session.execute(
+        select(ContractSupplier.contract_id, ContractSupplier.supplier_id, Supplier.name).join(
+            Supplier, Supplier.id == ContractSupplier.supplier_id
+        )
+    ):
         suppliers[cid].append(sid)
+        names[cid].append(name)
     coded, uncoded = [], []
     rows = session.execute(
         select(Contract.id, Contract.title, Contract.description, Contract.category, Partner.name)
@@ -63,7 +69,14 @@ def load_examples(session: Session) -> tuple[list[Example], list[Example]]:
     )
     for cid, title, description, category, partner in rows:
         example = Example(
-            cid, title or "", description or "", category, tuple(suppliers[cid]), tuple(published[cid]), partner
+            cid,
+            title or "",
+            description or "",
+            category,
+            tuple(suppliers[cid]),
+            tuple(published[cid]),
+            partner,
+            tuple(names[cid]),
         )
         if published[cid]:
             coded.append(example)

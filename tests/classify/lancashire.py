@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 from sqlalchemy import insert
@@ -30,10 +31,11 @@ def load_councils() -> dict[str, list[Example]]:
         for notice in json.loads(path.read_text(encoding="utf-8"))["contracts"]:
             next_id += 1
             codes = tuple(dict.fromkeys(c for c in map(cpv.try_resolve, (notice.get("cpv_codes") or "").split()) if c))
-            keys = [name_key(n) for n in split_suppliers(notice.get("awarded_supplier"))]
+            names = tuple(split_suppliers(notice.get("awarded_supplier")))
+            keys = [name_key(n) for n in names]
             ids = tuple(supplier_ids.setdefault(k, len(supplier_ids) + 1) for k in keys if k)
             title, description = notice.get("title") or "", notice.get("description") or ""
-            examples.append(Example(next_id, title, description, None, ids, codes, path.stem))
+            examples.append(Example(next_id, title, description, None, ids, codes, path.stem, names))
         councils[path.stem] = examples
     return councils
 
@@ -119,7 +121,7 @@ def score(truth: dict[int, tuple[str, ...]], suggested: dict[int, list[str]]) ->
 
 
 def hide_codes(e: Example) -> Example:
-    return Example(e.id, e.title, e.description, e.category, e.supplier_ids, (), e.partner)
+    return replace(e, cpv=())
 
 
 def leave_one_council_out() -> tuple[dict[int, tuple[str, ...]], dict[int, list[Suggestion]]]:

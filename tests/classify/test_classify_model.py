@@ -84,7 +84,7 @@ def test_suggest_all_reports_progress_and_can_be_cancelled() -> None:
 def test_accuracy_on_councils_never_seen() -> None:
     """Each council classified by a model learned only from the other 14 (codes hidden).
 
-    Measured: division top-1 0.641, top-3 0.823; group top-1 0.422, top-3 0.535 (1,224 notices).
+    Measured: division top-1 0.641, top-3 0.837; group top-1 0.419, top-3 0.542 (1,224 notices).
     The issue's targets (0.65 / 0.85 at division) are not yet met; these floors guard what is.
     """
     if not LANCASHIRE.exists():
@@ -93,9 +93,9 @@ def test_accuracy_on_councils_never_seen() -> None:
     figures = score(truth, codes_of(suggested))
     assert len(truth) == 1224
     assert figures["division_top1"] >= 0.63
-    assert figures["division_top3"] >= 0.81
+    assert figures["division_top3"] >= 0.82
     assert figures["group_top1"] >= 0.41
-    assert figures["group_top3"] >= 0.52
+    assert figures["group_top3"] >= 0.53
     # confidence means something: confident top suggestions are right more often
     confident = [cid for cid, found in suggested.items() if found and found[0].confidence >= 0.5]
     right = sum(suggested[cid][0].cpv[:2] in {c[:2] for c in truth[cid]} for cid in confident)
