@@ -217,7 +217,10 @@ class Contract(Versioned, Base):
     notice_period_days: Mapped[int | None] = mapped_column(Integer)
     procurement_route: Mapped[str | None] = mapped_column(String(40))
     contract_type: Mapped[str | None] = mapped_column(String(40))
-    parent_framework_id: Mapped[int | None] = mapped_column(ForeignKey("contract.id", ondelete="SET NULL"))
+    # Indexed: deleting a contract (import undo) checks this self-reference for every row deleted.
+    parent_framework_id: Mapped[int | None] = mapped_column(
+        ForeignKey("contract.id", ondelete="SET NULL"), index=True
+    )
     reuse_rights: Mapped[str] = mapped_column(String(40), default="none")
     reuse_partner_kinds: Mapped[list[Any]] = mapped_column(default=list)
     status: Mapped[str] = mapped_column(String(20), default="active")
@@ -225,7 +228,9 @@ class Contract(Versioned, Base):
     specification_id: Mapped[int | None] = mapped_column(ForeignKey("specification.id", ondelete="SET NULL"))
     # Import identity: a reference alone is not unique in real registers (lots, several suppliers).
     identity_key: Mapped[str | None] = mapped_column(String(64))
-    source_batch_id: Mapped[int | None] = mapped_column(ForeignKey("import_batch.id", ondelete="SET NULL"))
+    source_batch_id: Mapped[int | None] = mapped_column(
+        ForeignKey("import_batch.id", ondelete="SET NULL"), index=True
+    )
     source_file: Mapped[str | None] = mapped_column(String(500))
     source_sheet: Mapped[str | None] = mapped_column(String(200))
     source_row: Mapped[int | None] = mapped_column(Integer)

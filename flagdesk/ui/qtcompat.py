@@ -19,6 +19,11 @@ def keep_bools_alive() -> None:
     """Make True and False effectively immortal (no-op where the interpreter already does)."""
     if sys.version_info >= (3, 12) or sys.implementation.name != "cpython":
         return
+    import PySide6
+
+    # pyproject excludes 6.12.0; this guards environments that installed it anyway.
+    if PySide6.__version__ != "6.12.0":
+        return
     for value in (True, False):
         # ob_refcnt is the first field of every CPython object.
         refcount = ctypes.c_ssize_t.from_address(id(value))
