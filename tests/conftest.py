@@ -12,23 +12,15 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("FLAGDESK_USER", "tester")
 
 import pytest
+from shared_paths import REPO_ROOT, SHARED_DATA, shared_data
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from flagdesk.store.engine import Register, open_register
 from flagdesk.store.migrate import upgrade
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
-SHARED_DATA = REPO_ROOT.parent / "shared" / "data"
 PG_URL = os.environ.get("FLAGDESK_TEST_PG_URL")
-
-
-def shared_data(*parts: str) -> Path:
-    """A file under ../shared/data, or skip the test with the reason."""
-    path = SHARED_DATA.joinpath(*parts)
-    if not path.exists():
-        pytest.skip(f"reference data not available: {path}")
-    return path
+__all__ = ["REPO_ROOT", "SHARED_DATA", "shared_data"]
 
 
 @pytest.fixture(autouse=True)

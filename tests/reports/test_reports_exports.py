@@ -9,12 +9,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import shared_data
 from jsonschema import Draft4Validator
 from openpyxl import load_workbook
 from pack_support import INJECTION, TODAY
 from referencing import Registry
 from referencing.jsonschema import DRAFT4
+from shared_paths import shared_data
 from sqlalchemy import select
 
 from flagdesk.errors import NotFoundError, ValidationError
