@@ -25,23 +25,6 @@ from PySide6.QtCore import QObject, Qt, QTimer, Signal, Slot
 from PySide6.QtWidgets import QProgressDialog, QWidget
 
 from flagdesk.errors import CancelledError, UserError
-from flagdesk.ui import qtcompat  # PySide6 6.12 emits drop references to True; see there
-
-
-def _keep_none_alive() -> None:
-    """PySide6 6.12 also drops a reference to None whenever C++ calls a Python override returning None
-    (every paintEvent): a long session, or 100,000 rows, ends in "none_dealloc". Same cure as qtcompat's.
-    """
-    import ctypes
-
-    if sys.version_info >= (3, 12) or sys.implementation.name != "cpython":
-        return
-    refcount = ctypes.c_ssize_t.from_address(id(None))
-    if refcount.value < qtcompat._SPARE_REFERENCES:
-        refcount.value += qtcompat._SPARE_REFERENCES
-
-
-_keep_none_alive()
 
 PROGRESS_DELAY_MS = 600
 PROGRESS_POLL_MS = 100

@@ -23,7 +23,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-import flagdesk.ui.qtcompat  # noqa: F401  (PySide6 6.12 signal emits must not exhaust True)
 from flagdesk.ui.tasks import TaskHandle
 
 T = TypeVar("T")
