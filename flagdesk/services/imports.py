@@ -19,7 +19,7 @@ from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Date, delete, exists, func, insert, select, update
+from sqlalchemy import JSON, Boolean, Date, bindparam, delete, exists, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from flagdesk.errors import CancelledError, ConflictError, NotFoundError, UserError
@@ -540,37 +540,30 @@ class _BatchWriter:
     # changed contracts -----------------------------------------------------------------------
 
     def _update(self, plans: list[RowPlan]) -> None:
+        """Changed contracts in one executemany per chunk; their links replaced chunk by chunk."""
         if not plans:
             return
         before = _before_states(self.session, [p.contract_id for p in plans])  # type: ignore[misc]
-        audits = []
+        # Every column that changed anywhere is written for every row: where it did not change, the
+        # file's value equals the register's, so one statement shape serves all rows.
+        columns = sorted({k for p in plans for k in p.changes} & set(SCALARS))
+        rows, audits = [], []
         for plan in plans:
-            cid = plan.contract_id
-            self.changes.append(_change(self.batch_id, "contract", cid, "update", before[cid]))  # type: ignore[arg-type]
-            values = {k: new for k, (_, new) in plan.changes.items() if k in SCALARS}
-            r = plan.record
+            cid, r = plan.contract_id, plan.record
+            state = before[cid]  # type: ignore[index]
+            self.changes.append(_change(self.batch_id, "contract", cid, "update", state))  # type: ignore[arg-type]
+            values = {c: _record_value(r, c) for c in columns}
+            if "status" in values and values["status"] is None:
+                values["status"] = state["status"]  # a blank status cell leaves the status alone
             values.update(
                 self._source(r),
                 extra=r.extra,
-                version=before[cid]["version"] + 1,  # type: ignore[index]
+                version=state["version"] + 1,
                 identity_key=r.identity,
                 updated_by=self.user,
                 search_text=search_text_for(r.reference, r.title, r.description, [s.name for s in r.suppliers]),
             )
-            self.session.execute(
-                update(Contract).where(Contract.id == cid).values(**values).execution_options(synchronize_session=False)
-            )
-            if "suppliers" in plan.changes:
-                self.session.execute(delete(ContractSupplier).where(ContractSupplier.contract_id == cid))
-                links = _link_rows(cid, r.suppliers, self._supplier_ids(r))  # type: ignore[arg-type]
-                if links:
-                    self.session.execute(insert(ContractSupplier.__table__), links)
-            if "cpv" in plan.changes:
-                self.session.execute(
-                    delete(ContractCpv).where(ContractCpv.contract_id == cid, ContractCpv.source == "published")
-                )
-                if r.cpv:
-                    self.session.execute(insert(ContractCpv.__table__), _cpv_rows(cid, r.cpv))  # type: ignore[arg-type]
+            rows.append({"b_id": cid, **values})
             audits.extend(
                 {
                     "user": self.user,
@@ -585,6 +578,23 @@ class _BatchWriter:
                 for name, (old, new) in plan.changes.items()
                 if name != "identity_key"  # bookkeeping, not a fact about the contract
             )
+        update_many(self.session, rows)
+        suppliers_changed = [p for p in plans if "suppliers" in p.changes]
+        cpv_changed = [p for p in plans if "cpv" in p.changes]
+        links = [
+            link
+            for p in suppliers_changed
+            for link in _link_rows(p.contract_id, p.record.suppliers, self._supplier_ids(p.record))  # type: ignore[arg-type]
+        ]
+        self.resolver.flush()  # type: ignore[union-attr]
+        _delete_links(self.session, ContractSupplier, [p.contract_id for p in suppliers_changed])  # type: ignore[misc]
+        _delete_links(self.session, ContractCpv, [p.contract_id for p in cpv_changed], published_only=True)  # type: ignore[misc]
+        bulk_insert(self.session, ContractSupplier.__table__, links)
+        bulk_insert(
+            self.session,
+            ContractCpv.__table__,
+            [c for p in cpv_changed for c in _cpv_rows(p.contract_id, p.record.cpv)],
+        )  # type: ignore[arg-type]
         audit_many(self.session, audits)
 
     # suppliers and mappings ------------------------------------------------------------------
@@ -809,15 +819,18 @@ def _versions(session: Session, ids: list[int]) -> dict[int, int]:
 
 
 def _restore_contracts(session: Session, changes: Iterable[ImportChange], user: str, batch_id: int) -> int:
-    count = 0
-    audits = []
+    changes = [c for c in changes if c.before]
+    if not changes:
+        return 0
+    ids = [c.record_id for c in changes]
+    current = _current_scalars(session, ids)
+    rows, links, codes, audits = [], [], [], []
     for change in changes:
-        before = dict(change.before or {})
-        links, codes = before.pop("supplier_links"), before.pop("cpv_links")
+        before = dict(change.before)  # type: ignore[arg-type]
+        links.extend({**link, "contract_id": change.record_id} for link in before.pop("supplier_links"))
+        codes.extend({**code, "contract_id": change.record_id} for code in before.pop("cpv_links"))
         values = {k: _from_json(k, v) for k, v in before.items()}
-        current = session.execute(
-            select(*(getattr(Contract, k) for k in SCALARS)).where(Contract.id == change.record_id)
-        ).one()
+        now = current[change.record_id]
         audits.extend(
             {
                 "user": user,
@@ -825,32 +838,54 @@ def _restore_contracts(session: Session, changes: Iterable[ImportChange], user: 
                 "table": "contract",
                 "record_id": change.record_id,
                 "field": k,
-                "old": getattr(current, k),
+                "old": now[k],
                 "new": values[k],
                 "batch_id": batch_id,
             }
             for k in SCALARS
-            if getattr(current, k) != values[k]
+            if now[k] != values[k]
         )
-        session.execute(
-            update(Contract)
-            .where(Contract.id == change.record_id)
-            .values(**values)
-            .execution_options(synchronize_session=False)
-        )
-        session.execute(delete(ContractSupplier).where(ContractSupplier.contract_id == change.record_id))
-        session.execute(delete(ContractCpv).where(ContractCpv.contract_id == change.record_id))
-        if links:
-            session.execute(
-                insert(ContractSupplier.__table__), [{**link, "contract_id": change.record_id} for link in links]
-            )
-        if codes:
-            session.execute(
-                insert(ContractCpv.__table__), [{**code, "contract_id": change.record_id} for code in codes]
-            )
-        count += 1
+        rows.append({"b_id": change.record_id, **values})
+    update_many(session, rows)
+    _delete_links(session, ContractSupplier, ids)
+    _delete_links(session, ContractCpv, ids)
+    bulk_insert(session, ContractSupplier.__table__, links)
+    bulk_insert(session, ContractCpv.__table__, codes)
     audit_many(session, audits)
-    return count
+    return len(changes)
+
+
+def _current_scalars(session: Session, ids: list[int]) -> dict[int, dict[str, Any]]:
+    found: dict[int, dict[str, Any]] = {}
+    for start in range(0, len(ids), _CHUNK):
+        query = select(Contract.id, *(getattr(Contract, k) for k in SCALARS)).where(
+            Contract.id.in_(ids[start : start + _CHUNK])
+        )
+        found.update({row.id: row._asdict() for row in session.execute(query)})
+    return found
+
+
+def update_many(session: Session, rows: list[dict[str, Any]]) -> None:
+    """Contracts updated by id in one executemany; every row carries the same columns and 'b_id'."""
+    if not rows:
+        return
+    table = Contract.__table__
+    columns = [k for k in rows[0] if k != "b_id"]
+    statement = (
+        update(table)
+        .where(table.c.id == bindparam("b_id"))
+        .values({c: bindparam(f"v_{c}", type_=table.c[c].type) for c in columns})
+    )
+    params = [{"b_id": row["b_id"], **{f"v_{c}": row[c] for c in columns}} for row in rows]
+    session.connection().execute(statement, params)
+
+
+def _delete_links(session: Session, model: Any, contract_ids: list[int], *, published_only: bool = False) -> None:
+    for start in range(0, len(contract_ids), _CHUNK):
+        condition = model.contract_id.in_(contract_ids[start : start + _CHUNK])
+        if published_only:
+            condition = condition & (model.source == "published")
+        session.execute(delete(model).where(condition))
 
 
 def _restore_mappings(session: Session, changes: Iterable[ImportChange]) -> None:
