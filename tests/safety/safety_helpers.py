@@ -56,12 +56,17 @@ def table_rows(path: Path) -> dict[str, list[str]]:
         conn.close()
 
 
-def integrity(path: Path) -> str:
+def sqlite_value(path: Path, sql: str) -> object:
+    """The first value a query returns from an SQLite file, read without FlagDesk."""
     conn = sqlite3.connect(path)
     try:
-        return conn.execute("PRAGMA integrity_check").fetchone()[0]
+        return conn.execute(sql).fetchone()[0]
     finally:
         conn.close()
+
+
+def integrity(path: Path) -> object:
+    return sqlite_value(path, "PRAGMA integrity_check")
 
 
 def partner_names(reg: Register) -> list[str]:

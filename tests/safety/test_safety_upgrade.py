@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import shutil
-import sqlite3
 from pathlib import Path
 
 import pytest
 from alembic import command
-from safety_helpers import table_rows
+from safety_helpers import sqlite_value, table_rows
 from sqlalchemy import create_engine, text
 from sqlalchemy.orm import Session
 
@@ -21,12 +20,8 @@ from flagdesk.store.migrate import alembic_config, head_revision, schema_status
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "register-0001.sqlite"
 
 
-def revision(path: Path) -> str:
-    conn = sqlite3.connect(path)
-    try:
-        return conn.execute("SELECT version_num FROM alembic_version").fetchone()[0]
-    finally:
-        conn.close()
+def revision(path: Path) -> object:
+    return sqlite_value(path, "SELECT version_num FROM alembic_version")
 
 
 @pytest.fixture
