@@ -38,11 +38,22 @@ def create_application() -> QApplication:
         QCoreApplication.setApplicationName("FlagDesk")
         app = QApplication(sys.argv[:1])
         app.setApplicationDisplayName("FlagDesk")
+        app.setWindowIcon(_application_icon())
         # Windows and macOS keep their native style (it follows high-contrast themes); on Linux, where the
         # platform style varies by desktop, Fusion with the system palette is the consistent choice.
         if sys.platform.startswith("linux"):
             app.setStyle("Fusion")
     return app  # type: ignore[return-value]
+
+
+def _application_icon():  # type: ignore[no-untyped-def]
+    from PySide6.QtGui import QIcon
+
+    from resources import resource_path
+
+    # The .ico carries 16-256 px sizes for the Windows task bar; elsewhere the PNG is sharper.
+    name = "icons/flagdesk.ico" if sys.platform == "win32" else "icons/flagdesk.png"
+    return QIcon(str(resource_path(name)))
 
 
 def start_window(db: str | None):  # type: ignore[no-untyped-def]
