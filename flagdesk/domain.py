@@ -9,6 +9,9 @@ import re
 from datetime import date
 from enum import StrEnum
 
+# Roles of a shared register, each with the rights of the one before it (enforced by PostgreSQL).
+USER_ROLES = ("viewer", "editor", "admin")
+
 
 class PartnerKind(StrEnum):
     DISTRICT_COUNCIL = "district_council"

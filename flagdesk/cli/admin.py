@@ -7,8 +7,8 @@ import sys
 from typing import Any
 
 from flagdesk.cli.opportunities import _iso_date  # one YYYY-MM-DD argument type for every command
+from flagdesk.domain import USER_ROLES as ROLES
 from flagdesk.errors import ValidationError
-from flagdesk.services.security import ROLES
 
 
 def add_commands(sub: Any, common: argparse.ArgumentParser) -> None:

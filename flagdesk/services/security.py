@@ -19,12 +19,12 @@ from typing import Any
 from sqlalchemy import delete, insert, select, text
 from sqlalchemy.orm import Session
 
+from flagdesk.domain import USER_ROLES as ROLES
 from flagdesk.errors import NotFoundError, PermissionDeniedError, UserError, ValidationError
 from flagdesk.services.audit import audit
 from flagdesk.services.partners import find_partner
 from flagdesk.store.models import AuditEvent, Base, Contract, Partner, Setting, UserPartner
 
-ROLES = ("viewer", "editor", "admin")  # each includes the rights of the one before it
 # Tables an editor may not write at all (row-level security covers the partner-owned ones).
 ADMIN_ONLY_TABLES = (Partner.__tablename__, Setting.__tablename__, UserPartner.__tablename__)
 APPEND_ONLY_TABLES = (AuditEvent.__tablename__,)  # nobody, not even an administrator, rewrites history
