@@ -8,13 +8,12 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from shared_paths import shared_data
 from sqlalchemy import select
 
 from flagdesk.cli import main
 from flagdesk.store.engine import Register
 from flagdesk.store.models import Base
-
-SHARED = Path(__file__).resolve().parents[1] / ".." / "shared" / "data"
 
 
 def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
@@ -117,9 +116,7 @@ def test_files_that_cannot_be_imported_exit_1_with_one_line(
 
 
 def test_every_contracts_finder_record_file_through_the_command(register: Register, capsys) -> None:  # type: ignore[no-untyped-def]
-    folder = SHARED / "ocds" / "contracts-finder-2016" / "records"
-    if not folder.exists():
-        pytest.skip(f"reference data not available: {folder}")
+    folder = shared_data("ocds", "contracts-finder-2016", "records")
     for path in sorted(folder.glob("*.json")):
         code, out, err = run(capsys, "--db", register.url, "import", str(path), "--json")
         assert code == 0, err

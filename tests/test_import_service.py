@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from shared_paths import shared_data
 from sqlalchemy import select, text
 
 from flagdesk.errors import CancelledError, ConflictError, UserError
@@ -19,9 +20,6 @@ from flagdesk.store.models import AuditEvent, Base, MappingProfile, Partner
 from importers import ImportFileError
 
 HISTORY = {"import_batch", "import_change", "audit_event"}  # what an import adds on purpose
-NORFOLK = (
-    Path(__file__).resolve().parents[1] / ".." / "shared" / "data" / "registers" / "norfolk-county-council-2016.csv"
-)
 HEADER = [
     "Organisation",
     "Contract reference",
@@ -275,9 +273,7 @@ def test_mapping_saved_per_partner_and_reused(seeded: Register, tmp_path: Path) 
 
 
 def test_ocds_records_import_with_buyers_as_partners(seeded: Register) -> None:
-    folder = Path(__file__).resolve().parents[1] / ".." / "shared" / "data" / "ocds" / "contracts-finder-2016"
-    if not folder.exists():
-        pytest.skip(f"reference data not available: {folder}")
+    folder = shared_data("ocds", "contracts-finder-2016")
     for path in sorted((folder / "records").glob("*.json")):
         assert apply(seeded, path).count("new") == 1
     for path in sorted((folder / "records").glob("*.json")):
@@ -291,12 +287,11 @@ def test_ocds_records_import_with_buyers_as_partners(seeded: Register) -> None:
 
 @pytest.mark.slow
 def test_norfolk_register_lands_and_reimports_unchanged(any_register: Register) -> None:
-    if not NORFOLK.exists():
-        pytest.skip(f"reference data not available: {NORFOLK}")
-    first = apply(any_register, NORFOLK)
+    norfolk = shared_data("registers", "norfolk-county-council-2016.csv")
+    first = apply(any_register, norfolk)
     assert (first.rows_read, first.count("new"), first.rows_rejected) == (5729, 5729, 0)
     state = snapshot(any_register)
-    second = apply(any_register, NORFOLK)
+    second = apply(any_register, norfolk)
     assert (second.count("new"), second.count("changed"), second.count("unchanged")) == (0, 0, 5729)
     assert snapshot(any_register) == state
     with any_register.session() as session:

@@ -10,11 +10,13 @@ from itertools import pairwise
 from pathlib import Path
 
 import pytest
-from import_data import NORFOLK, shared_data
+from shared_paths import shared_data
 
 from flagdesk.errors import CancelledError
 from importers import ImportFileError, inspect_file, read_file
 from importers.mapping import header_signature
+
+NORFOLK = ("registers", "norfolk-county-council-2016.csv")
 
 
 @pytest.fixture(scope="module")
