@@ -62,6 +62,12 @@ class PgDatabase:
         eng = self._admin()
         with eng.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)'))
+            # Roles are cluster-wide: drop the register's group roles so test runs leave nothing behind.
+            roles = conn.execute(
+                text("SELECT rolname FROM pg_roles WHERE rolname LIKE :prefix"), {"prefix": f"{self.name}\\_%"}
+            ).scalars()
+            for role in list(roles):
+                conn.execute(text(f'DROP ROLE IF EXISTS "{role}"'))
         eng.dispose()
 
 

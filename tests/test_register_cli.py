@@ -285,3 +285,30 @@ def test_command_line_runs_as_a_program(tmp_path: Path) -> None:
         timeout=60,
     )
     assert bad.returncode == 1 and bad.stderr.startswith("flagdesk: ") and "Traceback" not in bad.stderr
+
+
+def test_command_line_starts_without_the_database_libraries() -> None:
+    """--version and --help stay instant: no command module may import SQLAlchemy at start-up."""
+    code = (
+        "import sys, flagdesk.cli; flagdesk.cli.build_parser(); "
+        "print(sorted(m for m in ('sqlalchemy', 'openpyxl', 'reportlab', 'PySide6') if m in sys.modules))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"
+
+
+@pytest.mark.pg
+def test_db_upgrade_of_a_shared_register_grants_the_roles(pg_database, capsys) -> None:  # type: ignore[no-untyped-def]
+    code, out, err = run(capsys, "--db", pg_database.url, "db", "upgrade")
+    assert code == 0, err
+    assert "upgraded from empty" in out
+    engine = create_engine(pg_database.url)
+    with engine.connect() as conn:
+        roles = set(
+            conn.execute(
+                text("SELECT rolname FROM pg_roles WHERE rolname LIKE :p"), {"p": f"{pg_database.name}_%"}
+            ).scalars()
+        )
+    engine.dispose()
+    assert {f"{pg_database.name}_{r}" for r in ("viewer", "editor", "admin")} <= roles

@@ -206,10 +206,22 @@ def cmd_db_upgrade(args: argparse.Namespace, ctx: Any) -> int:
             if engine.dialect.name == "sqlite" and before.state == "older":
                 backup_sqlite_file(url, suffix=f"before-{before.head}")
             upgrade(engine)
+            if engine.dialect.name == "postgresql":
+                _refresh_shared_roles(engine)
     finally:
         engine.dispose()
     print(f"{describe_url(url)} upgraded from {before.current or 'empty'} to {before.head}.")
     return 0
+
+
+def _refresh_shared_roles(engine: Any) -> None:
+    """Tables an upgrade added must reach the viewer/editor/admin roles of a shared register."""
+    from sqlalchemy.orm import Session
+
+    from flagdesk.services.security import refresh_roles
+
+    with Session(engine) as session, session.begin():
+        refresh_roles(session)
 
 
 def cmd_db_backup(args: argparse.Namespace, ctx: Any) -> int:
