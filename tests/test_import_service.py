@@ -327,3 +327,32 @@ def test_apply_reports_progress_to_the_end(seeded: Register, tmp_path: Path) -> 
     apply(seeded, write_csv(tmp_path / "q1.csv", ROWS), progress=seen.append)
     assert seen and seen[-1] == 1.0
     assert all(0.0 <= a <= b <= 1.0 for a, b in pairwise(seen))
+
+
+@pytest.mark.pg
+def test_an_import_on_postgresql_holds_off_concurrent_contract_edits(pg_database, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """Between planning and writing nobody else may change contracts, or their edit would be overwritten."""
+    from sqlalchemy import create_engine
+    from sqlalchemy.exc import OperationalError
+
+    from flagdesk.store.engine import open_register
+    from flagdesk.store.migrate import upgrade
+
+    engine = create_engine(pg_database.url)
+    upgrade(engine)
+    register = open_register(pg_database.url)
+    apply(register, write_csv(tmp_path / "first.csv", ROWS))
+    changed = [[*ROWS[0][:4], "£130,000", *ROWS[0][5:]], *ROWS[1:]]
+    other = engine.connect()
+    try:
+        with register.write() as session:
+            apply_import(session, write_csv(tmp_path / "second.csv", changed), user="tester")
+            # The import's transaction is still open: a concurrent edit must wait, not slip in.
+            other.execute(text("SET lock_timeout = '300ms'"))
+            with pytest.raises(OperationalError, match="lock timeout"):
+                other.execute(text("UPDATE contract SET title = 'edited meanwhile' WHERE reference = 'BDC-2'"))
+            other.rollback()
+    finally:
+        other.close()
+        register.dispose()
+        engine.dispose()

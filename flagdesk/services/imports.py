@@ -19,7 +19,7 @@ from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Date, bindparam, delete, exists, func, insert, select, update
+from sqlalchemy import JSON, Boolean, Date, bindparam, delete, exists, func, insert, select, text, update
 from sqlalchemy.orm import Session
 
 from flagdesk.errors import CancelledError, ConflictError, NotFoundError, UserError
@@ -378,6 +378,11 @@ def apply_import(
     Any exception leaves the transaction to be rolled back by the caller's session: a failed or
     cancelled import changes nothing.
     """
+    if not dry_run and session.get_bind().dialect.name == "postgresql":
+        # SQLite's IMMEDIATE transaction already holds the write lock. On PostgreSQL, keep others from
+        # changing contracts between planning and writing, so an edit made meanwhile is never overwritten
+        # with the file's values; readers are not blocked.
+        session.execute(text("LOCK TABLE contract IN SHARE ROW EXCLUSIVE MODE"))
     summary = preview_import(
         session, path, partner=partner, sheet=sheet, profile=profile, mapping=mapping, progress=progress, cancel=cancel
     )
