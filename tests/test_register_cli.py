@@ -9,23 +9,12 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from cli_support import run, run_json
 from sqlalchemy import create_engine, text
 
 from flagdesk import cpv
 from flagdesk.cli import main
 from flagdesk.domain import add_months
-
-
-def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    code = main(list(args))
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
-def run_json(capsys: pytest.CaptureFixture[str], *args: str):  # type: ignore[no-untyped-def]
-    code, out, err = run(capsys, *args, "--json")
-    assert code == 0, err
-    return json.loads(out)
 
 
 @pytest.fixture

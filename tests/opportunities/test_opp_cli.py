@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import json
-
 import pytest
+from cli_support import run, run_json
 from planted import planted, store, unrelated
 from sqlalchemy import select
 
-from flagdesk.cli import main
 from flagdesk.store import models as m
 
 REQUIRED = {
@@ -26,18 +24,6 @@ REQUIRED = {
     "status",
 }
 P = planted()
-
-
-def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    code = main(list(args))
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
-def run_json(capsys: pytest.CaptureFixture[str], *args: str):  # type: ignore[no-untyped-def]
-    code, out, err = run(capsys, *args, "--json")
-    assert code == 0, err
-    return json.loads(out)
 
 
 @pytest.fixture

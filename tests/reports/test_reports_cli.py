@@ -6,19 +6,13 @@ import json
 from pathlib import Path
 
 import pytest
+from cli_support import run
 from openpyxl import load_workbook
 from pack_support import SECTIONS, TODAY, pdf_pages
 from sqlalchemy import select
 
-from flagdesk.cli import main
 from flagdesk.services.opportunities import refresh_opportunities
 from flagdesk.store.models import Opportunity
-
-
-def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    code = main(list(args))
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 @pytest.fixture

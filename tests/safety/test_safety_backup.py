@@ -11,19 +11,13 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from cli_support import run
 from safety_helpers import SAFETY_DIR, contract_state, integrity, plain_contract
 from sqlalchemy import create_engine, text
 
-from flagdesk.cli import main
 from flagdesk.services.demo import seed_demo
 from flagdesk.store.engine import Register, open_register
 from flagdesk.store.migrate import head_revision, schema_status
-
-
-def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    code = main(list(args))
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 @pytest.fixture

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import psycopg
 import pytest
+from cli_support import run
 from safety_helpers import SHARED_DATA, PgLogins, partner_names, plain_contract
 from sqlalchemy import create_engine, select
 from sqlalchemy.engine import make_url
@@ -22,12 +23,6 @@ from flagdesk.services.security import EditScope, check_may_edit, explain_refusa
 from flagdesk.store.engine import Register, open_register
 from flagdesk.store.migrate import upgrade
 from flagdesk.store.models import Contract
-
-
-def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    code = main(list(args))
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def raw(url: str, script: str, *params: object) -> int:

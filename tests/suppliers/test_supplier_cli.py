@@ -5,16 +5,10 @@ from __future__ import annotations
 import json
 
 import pytest
+from cli_support import run
 
-from flagdesk.cli import main
 from flagdesk.services.suppliers import SupplierResolver
 from flagdesk.store.engine import Register
-
-
-def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    code = main(list(args))
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def test_suppliers_command_line(demo_register: Register, capsys: pytest.CaptureFixture[str]) -> None:
