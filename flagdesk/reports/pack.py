@@ -708,7 +708,11 @@ def partners_section(pack: PackData) -> list[Flowable]:
         table_flowable(tables.partner_table(pack)),
     ]
     if pack.partners:
-        flow += [Spacer(1, 5 * mm), Paragraph("Share of the pooled budget", styles()["h2"]), share_chart(pack)]
+        # Kept together so the heading never ends a page with its chart on the next.
+        flow += [
+            Spacer(1, 5 * mm),
+            KeepTogether([Paragraph("Share of the pooled budget", styles()["h2"]), share_chart(pack)]),
+        ]
     return flow
 
 
