@@ -32,6 +32,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from functools import cache
+from operator import attrgetter, itemgetter
 from typing import Any
 
 from flagdesk import cpv
@@ -481,34 +482,28 @@ class _Summary:
     earliest_max: date | None  # the earliest maximum end
 
 
-def _summarise(facts: Iterable[Fact]) -> _Summary:
-    # Plain local variables: this loop sees every member of every group (150k+ at 100k contracts).
-    combined = undated = small = assumed = 0
-    needs: set[str | None] = set()
-    codes: set[str | None] = set()
-    categories: set[str | None] = set()
-    latest: date | None = None
-    earliest: date | None = None
-    for f in facts:
-        annual = f.annual
-        combined += annual
-        if annual < _SMALL_CONTRACT_PENCE:
-            small += 1
-        if f.assumed_end:
-            assumed += 1
-        needs.add(f.need)
-        codes.add(f.code)
-        categories.add(f.category)
-        lo, hi = f.lo, f.hi
-        if lo is None or hi is None:
-            undated += 1
-            continue
-        if latest is None or lo > latest:
-            latest = lo
-        if earliest is None or hi < earliest:
-            earliest = hi
-    categories.discard(None)
-    return _Summary(combined, undated, small, assumed, needs, codes, categories, latest, earliest)
+_SUMMARY_FIELDS = attrgetter("annual", "assumed_end", "need", "code", "category", "lo", "hi")
+
+
+def _summarise(facts: Sequence[Fact]) -> _Summary:
+    # One C-level pass picks the fields of each member and zip() turns them into columns: this sees
+    # every member of every group (150k+ at 100k contracts), and a Python loop over the members
+    # took twice as long.
+    annual, assumed, needs, codes, categories, los, his = zip(*map(_SUMMARY_FIELDS, facts), strict=True)
+    dated = [ends for ends in zip(los, his, strict=True) if None not in ends]
+    named = set(categories)
+    named.discard(None)
+    return _Summary(
+        combined=sum(annual),
+        undated=len(facts) - len(dated),
+        small=len([v for v in annual if v < _SMALL_CONTRACT_PENCE]),
+        assumed=sum(assumed),
+        needs=set(needs),
+        first_codes=set(codes),
+        categories=named,
+        latest_current=max(map(itemgetter(0), dated), default=None),
+        earliest_max=min(map(itemgetter(1), dated), default=None),
+    )
 
 
 def joint_start(s: _Summary, not_before: date | None = None) -> tuple[date | None, bool]:

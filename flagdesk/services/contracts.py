@@ -9,7 +9,7 @@ from datetime import date
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Connection, Select, Text, and_, func, select, type_coerce, update
+from sqlalchemy import Connection, Select, Text, and_, func, literal_column, select, type_coerce, update
 from sqlalchemy.orm import Session
 
 from flagdesk import cpv
@@ -101,13 +101,30 @@ def load_contract_records(
     second rather than several.
     """
     conn = session.connection()
-    rows = _rows(
+    rows = fetch_rows(
         conn, contract_query(partner=partner, ids=ids, expiring_within=expiring_within, search=search, today=today)
     )
+    filtered = partner is not None or ids is not None or expiring_within is not None or bool(search)
+    return _records(conn, rows, {r[0] for r in rows} if filtered else None)
+
+
+# Analysis never reads a contract's description, and at 100,000 contracts the text is a fifth of
+# what the main query reads; '' keeps the row layout of _RECORD_COLUMNS.
+_ANALYSIS_COLUMNS = tuple(literal_column("''") if c is Contract.description else c for c in _RECORD_COLUMNS)
+
+
+def load_analysis_records(session: Session) -> list[ContractRecord]:
+    """Every contract as load_contract_records gives it, but with an empty description and in no
+    particular order (opportunity analysis sorts for itself): 0.2 s less at 100k contracts."""
+    conn = session.connection()
+    rows = fetch_rows(conn, select(*_ANALYSIS_COLUMNS).join(Partner, Partner.id == Contract.partner_id))
+    return _records(conn, rows, None)
+
+
+def _records(conn: Connection, rows: list[Any], wanted: set[int] | None) -> list[ContractRecord]:
+    """Records from rows laid out as _RECORD_COLUMNS, with their suppliers, CPV codes and reuse partners."""
     if not rows:
         return []
-    filtered = partner is not None or ids is not None or expiring_within is not None or bool(search)
-    wanted = {r[0] for r in rows} if filtered else None
     suppliers = _suppliers_by_contract(conn, wanted)
     codes = _cpv_by_contract(conn, wanted)
     reuse = _reuse_partners_by_contract(conn, wanted)
@@ -126,7 +143,7 @@ def load_contract_records(
     return records
 
 
-def _rows(conn: Connection, query: Select[Any]) -> list[Any]:
+def fetch_rows(conn: Connection, query: Select[Any]) -> list[Any]:
     """Rows of a query; a query without parameters goes straight to the driver's cursor.
 
     SQLAlchemy's per-row processing is half the cost of loading 100,000 contracts; the only
@@ -177,7 +194,7 @@ def _suppliers_by_contract(
         .order_by(ContractSupplier.contract_id, ContractSupplier.position)
     )
     grouped: dict[int, list[tuple[int, str]]] = defaultdict(list)
-    for cid, sid, name in _rows(conn, _restrict(q, ContractSupplier.contract_id, wanted)):
+    for cid, sid, name in fetch_rows(conn, _restrict(q, ContractSupplier.contract_id, wanted)):
         grouped[cid].append((sid, name))
     out: dict[int, tuple[tuple[int, ...], tuple[str, ...]]] = {}
     for cid, pairs in grouped.items():
@@ -194,7 +211,7 @@ def _cpv_by_contract(conn: Connection, wanted: set[int] | None) -> dict[int, tup
         ContractCpv.contract_id, ContractCpv.source, ContractCpv.position
     )
     grouped: dict[int, list[str]] = defaultdict(list)
-    for cid, code in _rows(conn, _restrict(q, ContractCpv.contract_id, wanted)):
+    for cid, code in fetch_rows(conn, _restrict(q, ContractCpv.contract_id, wanted)):
         grouped[cid].append(code)
     return {cid: tuple(codes) for cid, codes in grouped.items()}
 
@@ -202,7 +219,7 @@ def _cpv_by_contract(conn: Connection, wanted: set[int] | None) -> dict[int, tup
 def _reuse_partners_by_contract(conn: Connection, wanted: set[int] | None) -> dict[int, tuple[int, ...]]:
     q = select(ContractReusePartner.contract_id, ContractReusePartner.partner_id)
     grouped: dict[int, list[int]] = defaultdict(list)
-    for cid, pid in _rows(conn, _restrict(q, ContractReusePartner.contract_id, wanted)):
+    for cid, pid in fetch_rows(conn, _restrict(q, ContractReusePartner.contract_id, wanted)):
         grouped[cid].append(pid)
     return {cid: tuple(pids) for cid, pids in grouped.items()}
 
