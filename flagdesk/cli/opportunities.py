@@ -89,13 +89,14 @@ def cmd_list(args: argparse.Namespace, ctx: Any) -> int:
 
     reg = ctx.register()
     with reg.write() as session:
+        summary = None
         if not args.no_refresh:
             summary = svc.refresh_opportunities(session, reg.user, window_months=args.window, as_of=args.as_of)
             print(
                 f"{summary.found} opportunities found ({summary.new} new, {summary.no_longer_found} no longer found).",
                 file=sys.stderr,
             )
-        views = svc.list_opportunities(session, kind=args.kind, include_stale=args.all)
+        views = svc.list_opportunities(session, kind=args.kind, include_stale=args.all, refreshed=summary)
     if args.json:
         ctx.emit_json([v.to_json() for v in views])
         return 0

