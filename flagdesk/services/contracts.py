@@ -193,16 +193,12 @@ def _suppliers_by_contract(
         .join(Supplier, Supplier.id == ContractSupplier.supplier_id)
         .order_by(ContractSupplier.contract_id, ContractSupplier.position)
     )
-    grouped: dict[int, list[tuple[int, str]]] = defaultdict(list)
-    for cid, sid, name in fetch_rows(conn, _restrict(q, ContractSupplier.contract_id, wanted)):
-        grouped[cid].append((sid, name))
     out: dict[int, tuple[tuple[int, ...], tuple[str, ...]]] = {}
-    for cid, pairs in grouped.items():
-        out[cid] = (
-            (tuple(p[0] for p in pairs), tuple(p[1] for p in pairs))
-            if len(pairs) > 1
-            else ((pairs[0][0],), (pairs[0][1],))
-        )
+    for cid, sid, name in fetch_rows(conn, _restrict(q, ContractSupplier.contract_id, wanted)):
+        # One pass: nearly every contract has one supplier, and extending the rare others' tuples
+        # costs less than grouping all 100k rows into lists first.
+        known = out.get(cid)
+        out[cid] = ((sid,), (name,)) if known is None else (known[0] + (sid,), known[1] + (name,))
     return out
 
 
