@@ -40,10 +40,11 @@ _STOPWORDS = frozenset(
     used using required deliver delivery support works work various associated related general
     invitation quote quotation itt rfq rfp eoi appointment tenderer bidder bidders please contact
     submit submission deadline value estimated approximately approx aim seeking seek looking wish
-    invite invited interested
+    invite invited interested ltd limited plc llp cic inc
     """.split()  # noqa: SIM905 - a word list reads better as text
 )
 _WORD = re.compile(r"[a-z]+")
+_URL = re.compile(r"(?:https?://|www\.)\S+")
 # Capitalised abbreviations that name a need; expanded into the words the CPV labels use.
 _ACRONYMS = {
     "IT": "information technology",
@@ -59,13 +60,18 @@ _ACRONYM = re.compile(r"\b(?:" + "|".join(_ACRONYMS) + r")\b")
 
 
 def _stem(word: str) -> str:
-    """A light plural/verb-form stemmer: enough to meet "vehicles" with "vehicle", "cleaning" with "clean"."""
+    """A light stemmer: enough to meet "vehicles" with "vehicle", "cleaning" with "clean", "housing"
+    with "houses" and "managed" with "manage" (a plural goes first, then -ing/-ed, then a final e)."""
     if len(word) > 4 and word.endswith("ies"):
-        return word[:-3] + "y"
-    if len(word) > 5 and word.endswith("ing"):
-        return word[:-3]
-    if len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
-        return word[:-1]
+        word = word[:-3] + "y"
+    elif len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
+        word = word[:-1]
+    for suffix in ("ing", "ed"):
+        if len(word) > len(suffix) + 3 and word.endswith(suffix):
+            word = word[: -len(suffix)]
+            break
+    if len(word) > 3 and word.endswith("e"):
+        word = word[:-1]
     return word
 
 
@@ -74,13 +80,35 @@ def _stem_cached(word: str) -> str:
     return _stem(word)
 
 
+# stop words again after stemming: "contracting" and "services" are boilerplate too
+_STOPSTEMS = frozenset(map(_stem, _STOPWORDS))
+
+
 def tokens(text: str | None) -> list[str]:
     """Content words of a text, lower-cased and stemmed, boilerplate removed."""
     if not text:
         return []
     text = _ACRONYM.sub(lambda m: _ACRONYMS[m.group(0)], html.unescape(text))
-    words = _WORD.findall(text.lower())
-    return [_stem_cached(w) for w in words if len(w) > 2 and w not in _STOPWORDS]
+    # a portal's address ("www.the-chest.org.uk") says where to bid, not what is bought
+    words = _WORD.findall(_URL.sub(" ", text).lower())
+    stems = (_stem_cached(w) for w in words if len(w) > 2 and w not in _STOPWORDS)
+    return [w for w in stems if w not in _STOPSTEMS]
+
+
+@cache
+def _surfaces() -> dict[str, str]:
+    """Stem -> the shortest CPV label word it comes from ("refus" -> "refuse"), to show evidence."""
+    found: dict[str, str] = {}
+    for text in cpv.vocabulary().values():
+        for word in _WORD.findall(text.lower()):
+            stem = _stem_cached(word)
+            found[stem] = min(found.get(stem, word), word, key=lambda w: (len(w), w))
+    return found
+
+
+def readable(stem: str) -> str:
+    """A stem as a word a reader recognises (stems of words no CPV label uses are shown as they are)."""
+    return _surfaces().get(stem, stem)
 
 
 # --- inputs and outputs ----------------------------------------------------------------------
@@ -228,13 +256,16 @@ def _category_words(category: str | None) -> tuple[list[str], str | None]:
 # --- the model --------------------------------------------------------------------------------
 
 _NEIGHBOURS = 15
-# Relative weight of each kind of evidence in a group's score.
+# Relative weight of each kind of evidence in a group's score. Vocabulary, centroid and prior were
+# chosen by nested leave-one-council-out on Lancashire (each council's weights picked on the other 14
+# alone); the rest were kept as they were.
 _W_SIMILAR = 1.0
-_W_VOCABULARY = 0.5
+_W_VOCABULARY = 1.0
 _W_SUPPLIER = 1.0
 _W_CATEGORY = 0.8
-_W_CENTROID = 1.0
+_W_CENTROID = 1.5
 _W_LABELS = 1.0
+_W_PRIOR = 0.2  # how often the register uses each group: a gentle tie-breaker, never a reason alone
 _TOP = 10  # groups kept from each similarity ranking
 _SIMILAR_FLOOR = 0.08  # neighbours less alike than this are noise
 
@@ -279,6 +310,7 @@ class CpvClassifier:
         self._idf = _idf(words)
         self._index = _InvertedIndex([_vector(w, self._idf) for w in words])
         self._build_centroids(words)
+        self._prior = dict(Counter(c[:3] for e in self.coded for c in set(e.cpv)))
         self._by_supplier: dict[int, list[int]] = defaultdict(list)
         self._by_category: dict[str, list[int]] = defaultdict(list)
         for i, e in enumerate(self.coded):
@@ -294,6 +326,8 @@ class CpvClassifier:
         scores.add(_W_VOCABULARY, *self._vocabulary(words))
         scores.add(_W_CENTROID, self._centroids(words))
         scores.add(_W_LABELS, *self._labels(words))
+        # how common each evidenced group is in the register breaks ties; alone it says nothing
+        scores.add(_W_PRIOR, {g: self._prior[g] for g in scores.group if g in self._prior})
         others = self._others(self._by_supplier, example.supplier_ids, example)
         scores.add(_W_SUPPLIER, *self._votes(others, "the supplier's"))
         if example.category:
@@ -401,7 +435,7 @@ def _label_votes(
         votes[key] = sim**power
         matched = sorted(wordset & words_of(key))
         if matched:
-            reasons[key] = [f"{what}: " + ", ".join(matched[:6])]
+            reasons[key] = [f"{what}: " + ", ".join(map(readable, matched[:6]))]
     return votes, reasons
 
 
@@ -413,7 +447,7 @@ def _proclass_evidence(proclass: str | None, scores: _Scores) -> None:
     for group in list(scores.group):
         shared = words & _group_words(group)
         if shared:
-            why = f"ProClass category '{proclass}' shares: " + ", ".join(sorted(shared))
+            why = f"ProClass category '{proclass}' shares: " + ", ".join(map(readable, sorted(shared)))
             scores.evidence[group].append((1.0, why))
 
 

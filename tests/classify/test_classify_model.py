@@ -7,14 +7,16 @@ import pytest
 from lancashire import LANCASHIRE, codes_of, leave_one_council_out, score
 
 from flagdesk import cpv
-from flagdesk.analysis.classify import CpvClassifier, Example, suggest_all, tokens
+from flagdesk.analysis.classify import CpvClassifier, Example, readable, suggest_all, tokens
 from flagdesk.errors import CancelledError
 
 
 def test_tokens_drop_boilerplate_and_meet_plurals() -> None:
-    assert tokens("Invitation to Tender: Provision of Refuse Skips &amp; Vehicles") == ["refuse", "skip", "vehicle"]
+    assert tokens("Invitation to Tender: Provision of Refuse Skips &amp; Vehicles") == ["refus", "skip", "vehicl"]
     assert tokens("") == [] and tokens(None) == []
     assert tokens("CLEANING of Libraries") == ["clean", "library"]
+    assert tokens("Housing: houses managed, see www.the-chest.org.uk") == ["hous", "hous", "manag", "see"]
+    assert [readable(t) for t in tokens("Refuse Vehicles")] == ["refuse", "vehicle"]  # evidence reads as words
 
 
 def _coded() -> list[Example]:
@@ -84,17 +86,19 @@ def test_suggest_all_reports_progress_and_can_be_cancelled() -> None:
 def test_accuracy_on_councils_never_seen() -> None:
     """Each council classified by a model learned only from the other 14 (codes hidden).
 
-    Measured: division top-1 0.641, top-3 0.837; group top-1 0.419, top-3 0.542 (1,224 notices).
-    The issue's targets (0.65 / 0.85 at division) are not yet met; these floors guard what is.
+    Measured: division top-1 0.659, top-3 0.840; group top-1 0.426, top-3 0.538 (1,224 notices).
+    With the evidence weights themselves chosen by nested leave-one-out (each council's weights
+    picked on the other 14 alone): division 0.655 / 0.839, group 0.409 / 0.524. The issue's division
+    top-1 target (0.65) is met; top-3 (0.85) is not yet; these floors guard what is.
     """
     if not LANCASHIRE.exists():
         pytest.skip(f"reference data not available: {LANCASHIRE}")
     truth, suggested = leave_one_council_out()
     figures = score(truth, codes_of(suggested))
     assert len(truth) == 1224
-    assert figures["division_top1"] >= 0.63
-    assert figures["division_top3"] >= 0.82
-    assert figures["group_top1"] >= 0.41
+    assert figures["division_top1"] >= 0.65
+    assert figures["division_top3"] >= 0.83
+    assert figures["group_top1"] >= 0.42
     assert figures["group_top3"] >= 0.53
     # confidence means something: confident top suggestions are right more often
     confident = [cid for cid, found in suggested.items() if found and found[0].confidence >= 0.5]
