@@ -206,10 +206,12 @@ def _cpv_by_contract(conn: Connection, wanted: set[int] | None) -> dict[int, tup
     q = select(ContractCpv.contract_id, ContractCpv.code).order_by(
         ContractCpv.contract_id, ContractCpv.source, ContractCpv.position
     )
-    grouped: dict[int, list[str]] = defaultdict(list)
+    out: dict[int, tuple[str, ...]] = {}
     for cid, code in fetch_rows(conn, _restrict(q, ContractCpv.contract_id, wanted)):
-        grouped[cid].append(code)
-    return {cid: tuple(codes) for cid, codes in grouped.items()}
+        # One pass, as for suppliers: most contracts have one code.
+        known = out.get(cid)
+        out[cid] = (code,) if known is None else (*known, code)
+    return out
 
 
 def _reuse_partners_by_contract(conn: Connection, wanted: set[int] | None) -> dict[int, tuple[int, ...]]:
