@@ -316,6 +316,18 @@ class MainWindow(QMainWindow):
         self.database_label.setText(f"Database: {description} ({kind})")
         self.database_label.setToolTip(description)
         self.user_label.setText(f"User: {user}")
+        self.app.read(
+            lambda session: _edit_scope(session, user), self._show_edit_scope, label="Reading your rights"
+        )
+
+    def _show_edit_scope(self, scope) -> None:  # type: ignore[no-untyped-def]
+        """Say in the status bar what this user may change (on a shared register it is the role's rules)."""
+        rights = {"local": "may edit everything", "admin": "administrator", "viewer": "read only"}.get(
+            scope.role, "edits " + ", ".join(scope.partner_names) if scope.partner_names else "no edit rights"
+        )
+        self.user_label.setText(f"User: {scope.login} ({rights})")
+        self.user_label.setToolTip(scope.describe())
+        self.edit_scope = scope
 
     def _busy_changed(self, count: int, label: str) -> None:
         self.busy_label.setText(f"{label}…" if count else "")
@@ -352,3 +364,9 @@ class MainWindow(QMainWindow):
         self.save_state()
         self.app.close()
         super().closeEvent(event)
+
+
+def _edit_scope(session, user: str):  # type: ignore[no-untyped-def]
+    from flagdesk.services.security import edit_scope
+
+    return edit_scope(session, user)

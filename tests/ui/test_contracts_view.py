@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from conftest import wait_idle
 from PySide6.QtCore import Qt
 from sqlalchemy import select
+from workflow_support import wait_idle
 
 from flagdesk.services.contracts import get_contract, update_contract
 from flagdesk.store.models import AuditEvent

@@ -10,10 +10,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import wait_idle
 from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
 from PySide6.QtGui import QDropEvent, QGuiApplication, QImage
 from PySide6.QtWidgets import QApplication
+from workflow_support import wait_idle
 
 from flagdesk.errors import ValidationError
 from flagdesk.ui import errors as ui_errors
@@ -32,8 +32,19 @@ def test_navigation_reaches_every_view_and_the_status_bar_names_database_and_use
     assert {"dashboard", "contracts", "suppliers", "specifications", "partners", "opportunities", "pipeline",
             "imports"} <= set(window.view_keys())  # fmt: skip
     assert str(demo_path) in window.database_label.text() and "local file" in window.database_label.text()
-    assert window.user_label.text() == "User: tester"
+    assert window.user_label.text() == "User: tester (may edit everything)"
+    assert "local register file" in window.user_label.toolTip()
     assert not ui_app.errors
+
+
+def test_status_bar_says_what_a_shared_register_user_may_edit(window: MainWindow) -> None:
+    from flagdesk.services.security import EditScope
+
+    window._show_edit_scope(EditScope("jane", "editor", frozenset({3}), ("Breckland District Council",)))
+    assert window.user_label.text() == "User: jane (edits Breckland District Council)"
+    assert "an editor for Breckland District Council" in window.user_label.toolTip()
+    window._show_edit_scope(EditScope("sam", "viewer", frozenset(), ()))
+    assert window.user_label.text() == "User: sam (read only)"
 
 
 def test_keyboard_shortcuts_switch_views_and_find_focuses_the_filter(qtbot: Any, window: MainWindow,
