@@ -25,7 +25,7 @@ SQLITE_BUSY_TIMEOUT_MS = 15_000
 
 
 def default_database_path() -> Path:
-    """The per-user register file: %LOCALAPPDATA%\\FlagDesk on Windows, ~/.local/share/flagdesk on Linux."""
+    """The per-user register file: %LOCALAPPDATA%\\FlagDesk on Windows, ~/.local/share/FlagDesk on Linux."""
     from platformdirs import user_data_dir
 
     return Path(user_data_dir("FlagDesk", appauthor=False)) / DEFAULT_FILE_NAME
