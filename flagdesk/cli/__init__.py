@@ -11,7 +11,7 @@ import importlib
 import json
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from flagdesk import __version__
@@ -52,6 +52,19 @@ class Context:
         # piece by piece: 0.9 s rather than 0.2 s for 1,900 opportunities with their contract ids).
         sys.stdout.write(json.dumps(obj, indent=indent, ensure_ascii=False, default=str))
         sys.stdout.write("\n")
+
+    def emit_records(
+        self, records: list[Any], *, as_json: bool, line: Callable[[Any], str], count: str | None = None
+    ) -> int:
+        """A listing: JSON objects (`--json`), else one text line each and, when named, a count on stderr."""
+        if as_json:
+            self.emit_json([r.to_json() for r in records])
+            return 0
+        for record in records:
+            print(line(record))
+        if count:
+            print(f"{len(records)} {count}", file=sys.stderr)
+        return 0
 
     def close(self) -> None:
         if self._register is not None:

@@ -100,13 +100,9 @@ def cmd_list_users(args: argparse.Namespace, ctx: Any) -> int:
 
     with ctx.register().session() as session:
         users = list_users(session)
-    if args.json:
-        ctx.emit_json([u.to_json() for u in users])
-        return 0
-    for u in users:
-        print(f"{u.login:30}  {u.role:7}  {', '.join(u.partners)}")
-    print(f"{len(users)} user(s)", file=sys.stderr)
-    return 0
+    return ctx.emit_records(
+        users, as_json=args.json, line=lambda u: f"{u.login:30}  {u.role:7}  {', '.join(u.partners)}", count="user(s)"
+    )
 
 
 def cmd_remove_user(args: argparse.Namespace, ctx: Any) -> int:

@@ -97,16 +97,15 @@ def cmd_list(args: argparse.Namespace, ctx: Any) -> int:
                 file=sys.stderr,
             )
         views = svc.list_opportunities(session, kind=args.kind, include_stale=args.all, refreshed=summary)
-    if args.json:
-        ctx.emit_json([v.to_json() for v in views])
-        return 0
-    for v in views:
-        start = v.proposed_start.isoformat() if v.proposed_start else "—"
-        print(
-            f"{v.id:14}  {v.kind:15}  {v.score:5.1f}  {format_pence(v.estimated_saving_pence):>15}  {start:10}  "
-            f"{v.status:14}  {v.title[:80]}"
-        )
-    return 0
+    return ctx.emit_records(views, as_json=args.json, line=_opportunity_line)
+
+
+def _opportunity_line(v: Any) -> str:
+    start = v.proposed_start.isoformat() if v.proposed_start else "—"
+    return (
+        f"{v.id:14}  {v.kind:15}  {v.score:5.1f}  {format_pence(v.estimated_saving_pence):>15}  {start:10}  "
+        f"{v.status:14}  {v.title[:80]}"
+    )
 
 
 def cmd_show(args: argparse.Namespace, ctx: Any) -> int:
@@ -175,15 +174,14 @@ def cmd_benefits(args: argparse.Namespace, ctx: Any) -> int:
 
     with ctx.register().session() as session:
         rows = benefits_report(session)
-    if args.json:
-        ctx.emit_json([r.to_json() for r in rows])
-        return 0
-    for r in rows:
-        print(
-            f"{r.partner[:40]:40}  {r.opportunities:5} opportunities  estimated "
-            f"{format_pence(r.estimated_saving_pence):>15}  realised {format_pence(r.realised_saving_pence):>15}"
-        )
-    return 0
+    return ctx.emit_records(rows, as_json=args.json, line=_benefit_line)
+
+
+def _benefit_line(r: Any) -> str:
+    return (
+        f"{r.partner[:40]:40}  {r.opportunities:5} opportunities  estimated "
+        f"{format_pence(r.estimated_saving_pence):>15}  realised {format_pence(r.realised_saving_pence):>15}"
+    )
 
 
 def cmd_prune(args: argparse.Namespace, ctx: Any) -> int:
@@ -226,12 +224,11 @@ def cmd_pipeline(args: argparse.Namespace, ctx: Any) -> int:
     as_of = args.as_of or date.today()
     with ctx.register().session() as session:
         rows = pipeline_report(session, as_of=as_of, months=args.months)
-    if args.json:
-        ctx.emit_json([r.to_json() for r in rows])
-        return 0
-    for r in rows:
-        print(
-            f"{r.quarter}  {r.partner[:32]:32}  {r.category[:48]:48}  {r.contracts:5}  "
-            f"{format_pence(r.annual_value_pence):>15}/yr"
-        )
-    return 0
+    return ctx.emit_records(rows, as_json=args.json, line=_pipeline_line)
+
+
+def _pipeline_line(r: Any) -> str:
+    return (
+        f"{r.quarter}  {r.partner[:32]:32}  {r.category[:48]:48}  {r.contracts:5}  "
+        f"{format_pence(r.annual_value_pence):>15}/yr"
+    )

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from typing import Any
 
 from flagdesk.domain import format_pence
@@ -115,17 +114,15 @@ def cmd_list(args: argparse.Namespace, ctx: Any) -> int:
         records = load_contract_records(
             session, partner=args.partner, expiring_within=args.expiring_within, search=args.search
         )
-    if args.json:
-        ctx.emit_json([r.to_json() for r in records])
-        return 0
-    for r in records:
-        end = r.end_date.isoformat() if r.end_date else "—"
-        print(
-            f"{r.id:>7}  {end:10}  {format_pence(r.annual_value_pence):>15}/yr  {r.partner[:28]:28}  "
-            f"{r.reference[:16]:16}  {r.title[:60]}"
-        )
-    print(f"{len(records)} contract(s)", file=sys.stderr)
-    return 0
+    return ctx.emit_records(records, as_json=args.json, line=_contract_line, count="contract(s)")
+
+
+def _contract_line(r: Any) -> str:
+    end = r.end_date.isoformat() if r.end_date else "—"
+    return (
+        f"{r.id:>7}  {end:10}  {format_pence(r.annual_value_pence):>15}/yr  {r.partner[:28]:28}  "
+        f"{r.reference[:16]:16}  {r.title[:60]}"
+    )
 
 
 def cmd_show(args: argparse.Namespace, ctx: Any) -> int:

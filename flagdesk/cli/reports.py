@@ -144,13 +144,12 @@ def cmd_specs_list(args: argparse.Namespace, ctx: Any) -> int:
 
     with ctx.register().session() as session:
         specs = list_specifications(session)
-    if args.json:
-        ctx.emit_json([s.to_json() for s in specs])
-        return 0
-    for s in specs:
-        linked = f"  linked: {', '.join(s.opportunity_ids)}" if s.opportunity_ids else ""
-        print(f"{s.id:>5}  v{s.version:<3} {s.kind:14} {len(s.outcomes):>2} outcome(s)  {s.title}{linked}")
-    return 0
+    return ctx.emit_records(specs, as_json=args.json, line=_spec_line)
+
+
+def _spec_line(s: Any) -> str:
+    linked = f"  linked: {', '.join(s.opportunity_ids)}" if s.opportunity_ids else ""
+    return f"{s.id:>5}  v{s.version:<3} {s.kind:14} {len(s.outcomes):>2} outcome(s)  {s.title}{linked}"
 
 
 def cmd_specs_show(args: argparse.Namespace, ctx: Any) -> int:
