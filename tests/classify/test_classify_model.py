@@ -86,10 +86,10 @@ def test_suggest_all_reports_progress_and_can_be_cancelled() -> None:
 def test_accuracy_on_councils_never_seen() -> None:
     """Each council classified by a model learned only from the other 14 (codes hidden).
 
-    Measured: division top-1 0.659, top-3 0.840; group top-1 0.426, top-3 0.538 (1,224 notices).
-    With the evidence weights themselves chosen by nested leave-one-out (each council's weights
-    picked on the other 14 alone): division 0.655 / 0.839, group 0.409 / 0.524. The issue's division
-    top-1 target (0.65) is met; top-3 (0.85) is not yet; these floors guard what is.
+    Measured: division top-1 0.662, top-3 0.851; group top-1 0.421, top-3 0.536 (1,224 notices),
+    which meets the issue's targets (0.65 and 0.85). With the division weights themselves chosen by
+    nested leave-one-out (each council's weights picked on the other 14 alone, maximising top-3 plus
+    half top-1): division 0.660 / 0.850. These floors are the targets.
     """
     if not LANCASHIRE.exists():
         pytest.skip(f"reference data not available: {LANCASHIRE}")
@@ -97,10 +97,17 @@ def test_accuracy_on_councils_never_seen() -> None:
     figures = score(truth, codes_of(suggested))
     assert len(truth) == 1224
     assert figures["division_top1"] >= 0.65
-    assert figures["division_top3"] >= 0.83
+    assert figures["division_top3"] >= 0.85
     assert figures["group_top1"] >= 0.42
     assert figures["group_top3"] >= 0.53
     # confidence means something: confident top suggestions are right more often
     confident = [cid for cid, found in suggested.items() if found and found[0].confidence >= 0.5]
     right = sum(suggested[cid][0].cpv[:2] in {c[:2] for c in truth[cid]} for cid in confident)
     assert right / len(confident) >= figures["division_top1"] + 0.1
+
+
+def test_the_word_model_names_its_words() -> None:
+    """The division word model knows CPV label words no coded contract has used ("tents")."""
+    found = CpvClassifier(_coded()).suggest(Example(13, "Hire of tents and marquees", ""))
+    tents = [s for s in found if s.cpv[:2] == "39"]
+    assert tents and any(e.startswith("word model, division 39") and "tent" in e for e in tents[0].evidence)
