@@ -24,7 +24,7 @@ import html
 import math
 import re
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from operator import itemgetter
@@ -262,6 +262,9 @@ def _category_words(category: str | None) -> tuple[list[str], str | None]:
     return words, None
 
 
+Votes = dict[str, float]  # code, group or division -> weight of the vote
+Reasons = dict[str, list[str]]  # code, group or division -> why
+
 # --- the model --------------------------------------------------------------------------------
 
 _NEIGHBOURS = 15
@@ -349,22 +352,32 @@ class CpvClassifier:
     def suggest(self, example: Example, *, top: int = 3) -> list[Suggestion]:
         words = _contract_words(example)
         scores = _Scores()
-        scores.add(_W_SIMILAR, *self._similar(example, words))
-        scores.add(_W_VOCABULARY, *self._vocabulary(words))
-        scores.add(_W_CENTROID, self._centroids(words))
-        scores.add(_W_LABELS, *self._labels(words))
-        scores.add(_W_MODEL, *self._model.votes(words))
-        # how common each evidenced group is in the register breaks ties; alone it says nothing
-        scores.add(_W_PRIOR, {g: self._prior[g] for g in scores.group if g in self._prior})
-        others = self._others(self._by_supplier, example.supplier_ids, example)
-        scores.add(_W_SUPPLIER, *self._votes(others, "the supplier's"))
+        for _, weight, votes, reasons in self.evidence(example, words):
+            scores.add(weight, votes, reasons)
         if example.category:
-            others = self._others(self._by_category, (example.category.strip().lower(),), example)
-            scores.add(_W_CATEGORY, *self._votes(others, "the category's"))
-            # the category alone, read by the word model: among the title's words it can be drowned
-            scores.add(_W_CATEGORY, *self._model.votes(_category_words(example.category)[0]))
             _proclass_evidence(_category_words(example.category)[1], scores)
         return self._rank(words, scores, top)
+
+    def evidence(self, example: Example, words: list[str]) -> Iterator[tuple[str, _Weight, Votes, Reasons]]:
+        """Each kind of evidence in turn: (name, weight, votes per code/group/division, reasons)."""
+        text = [
+            ("similar", _W_SIMILAR, *self._similar(example, words)),
+            ("vocabulary", _W_VOCABULARY, *self._vocabulary(words)),
+            ("centroid", _W_CENTROID, self._centroids(words), {}),
+            ("labels", _W_LABELS, *self._labels(words)),
+            ("model", _W_MODEL, *self._model.votes(words)),
+        ]
+        yield from text
+        named = {k[:3] for _, _, votes, _ in text if sum(votes.values()) > 0 for k in votes if len(k) > 2}
+        # how common each group the text names is in the register breaks ties; alone it says nothing
+        yield "prior", _W_PRIOR, {g: self._prior[g] for g in sorted(named) if g in self._prior}, {}
+        others = self._others(self._by_supplier, example.supplier_ids, example)
+        yield "supplier", _W_SUPPLIER, *self._votes(others, "the supplier's")
+        if example.category:
+            others = self._others(self._by_category, (example.category.strip().lower(),), example)
+            yield "category", _W_CATEGORY, *self._votes(others, "the category's")
+            # the category alone, read by the word model: among the title's words it can be drowned
+            yield "category model", _W_CATEGORY, *self._model.votes(_category_words(example.category)[0])
 
     def _build_centroids(self, words: list[list[str]]) -> None:
         docs: dict[str, Counter[str]] = defaultdict(Counter)
