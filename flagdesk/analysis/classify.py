@@ -464,6 +464,7 @@ _MODEL_STEPS = 30  # full-batch Adam steps: 100 gain under half a point of top-3
 _MODEL_RATE = 0.3
 _MODEL_C = 10.0  # inverse regularisation, per unit of training weight (as in scikit-learn)
 _MODEL_EVIDENCE_WORDS = 4
+_MODEL_EXPLAINED = 3  # divisions whose words are named: a lower one rarely reaches the suggestions
 
 
 @cache
@@ -524,9 +525,11 @@ class _DivisionModel:
         probs = softmax.softmax(pulls.sum(axis=0) + self.bias)
         votes: dict[str, float] = {}
         reasons: dict[str, list[str]] = {}
-        for k in np.argsort(-probs, kind="stable")[:_TOP]:
+        for rank, k in enumerate(np.argsort(-probs, kind="stable")[:_TOP]):
             division = self.classes[k]
             votes[division] = float(probs[k])
+            if rank >= _MODEL_EXPLAINED:
+                continue
             strongest = [self.terms[cols[i]] for i in np.argsort(-pulls[:, k], kind="stable") if pulls[i, k] > 0]
             if strongest:
                 words_shown = ", ".join(map(readable, strongest[:_MODEL_EVIDENCE_WORDS]))
