@@ -70,7 +70,8 @@ _ACRONYM = re.compile(r"\b(?:" + "|".join(_ACRONYMS) + r")\b")
 
 def _stem(word: str) -> str:
     """A light stemmer: enough to meet "vehicles" with "vehicle", "cleaning" with "clean", "housing"
-    with "houses" and "managed" with "manage" (a plural goes first, then -ing/-ed, then a final e)."""
+    with "houses" and "managed" with "manage" (a plural goes first, then -ing/-ed, then a final e).
+    As in Porter's, a short stem keeps its e, so "care" is not "car", nor "site" "sit"."""
     if len(word) > 4 and word.endswith("ies"):
         word = word[:-3] + "y"
     elif len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
@@ -78,10 +79,22 @@ def _stem(word: str) -> str:
     for suffix in ("ing", "ed"):
         if len(word) > len(suffix) + 3 and word.endswith(suffix):
             word = word[: -len(suffix)]
-            break
-    if len(word) > 3 and word.endswith("e"):
+            return word + "e" if _short(word) else word  # "storing" meets "store"
+    if len(word) > 3 and word.endswith("e") and not _short(word[:-1]):
         word = word[:-1]
     return word
+
+
+_VOWELS = frozenset("aeiou")
+
+
+def _short(stem: str) -> bool:
+    """One vowel group ending consonant-vowel-consonant (not w, x or y): "car", "sit", "plan"."""
+    if len(stem) < 3 or stem[-1] in _VOWELS or stem[-1] in "wxy":
+        return False
+    if stem[-2] not in _VOWELS or stem[-3] in _VOWELS:
+        return False
+    return not any(c in _VOWELS for c in stem[:-3])
 
 
 @cache
@@ -377,7 +390,11 @@ class CpvClassifier:
             others = self._others(self._by_category, (example.category.strip().lower(),), example)
             yield "category", _W_CATEGORY, *self._votes(others, "the category's")
             # the category alone, read by the word model: among the title's words it can be drowned
-            yield "category model", _W_CATEGORY, *self._model.votes(_category_words(example.category)[0])
+            yield (
+                "category model",
+                _W_CATEGORY,
+                *self._model.votes(_category_words(example.category)[0], "word model on the category"),
+            )
 
     def _build_centroids(self, words: list[list[str]]) -> None:
         docs: dict[str, Counter[str]] = defaultdict(Counter)
@@ -516,7 +533,7 @@ class _DivisionModel:
     def _row(self, words: Iterable[str]) -> dict[int, float]:
         return {self.columns[t]: w for t, w in _vector(words, self.idf).items()}
 
-    def votes(self, words: list[str]) -> tuple[dict[str, float], dict[str, list[str]]]:
+    def votes(self, words: list[str], what: str = "word model") -> tuple[dict[str, float], dict[str, list[str]]]:
         """The most likely divisions, each with the words that weigh most towards it."""
         row = self._row(words)
         cols = np.fromiter(row, dtype=np.int64, count=len(row))
@@ -533,7 +550,7 @@ class _DivisionModel:
             strongest = [self.terms[cols[i]] for i in np.argsort(-pulls[:, k], kind="stable") if pulls[i, k] > 0]
             if strongest:
                 words_shown = ", ".join(map(readable, strongest[:_MODEL_EVIDENCE_WORDS]))
-                reasons[division] = [f"word model, division {division} ({probs[k]:.0%}): {words_shown}"]
+                reasons[division] = [f"{what}, division {division} ({probs[k]:.0%}): {words_shown}"]
         return votes, reasons
 
 

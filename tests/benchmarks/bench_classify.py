@@ -30,6 +30,10 @@ from flagdesk.store.engine import Register, open_register  # noqa: E402
 NORFOLK = DATA / "registers" / "norfolk-county-council-2016.csv"
 
 
+def _rounded(figures: dict[str, float]) -> dict[str, float]:
+    return {k: round(v, 4) for k, v in figures.items()}
+
+
 def calibration(truth: dict[int, tuple[str, ...]], suggested: dict[int, list[Suggestion]]) -> None:
     """What --apply-above would accept at each threshold, and how often its division is right."""
     for threshold in (0.3, 0.4, 0.5, 0.6, 0.7, 0.8):
@@ -53,7 +57,7 @@ def through_register(hidden: set[str]) -> tuple[dict[str, float], int, float]:
         elapsed = time.perf_counter() - started
         register.dispose()
     suggested = {r.contract_id: [s.cpv for s in r.suggestions] for r in results}
-    return score(truth, suggested), len(truth), elapsed
+    return _rounded(score(truth, suggested)), len(truth), elapsed
 
 
 def all_pairs_knn(coded: list[Example], uncoded: list[Example]) -> dict[int, str]:
@@ -103,7 +107,7 @@ def _time_both(register: Register, label: str) -> None:
 def main() -> None:
     started = time.perf_counter()
     truth, suggested = leave_one_council_out()
-    figures = score(truth, codes_of(suggested))
+    figures = _rounded(score(truth, codes_of(suggested)))
     print(f"leave one council out (15 models, {len(truth)} notices): {figures}; {time.perf_counter() - started:.1f} s")
     calibration(truth, suggested)
     councils = sorted(load_councils())
