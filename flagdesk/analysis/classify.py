@@ -286,10 +286,11 @@ _NEIGHBOURS = 15
 @dataclass(frozen=True)
 class _Weight:
     """How much one kind of evidence counts when ranking divisions, and when choosing the group
-    inside a chosen division. Chosen by nested leave-one-council-out on Lancashire (each council's
-    weights picked on the other 14 alone; the same division weights won in 10 of the 15 folds).
-    The group weights are the earlier ones: the new division weights pick divisions better but
-    groups inside them worse."""
+    inside a chosen division. The division weights are the candidate that did best on all 15
+    Lancashire councils (leave one council out, top-3 plus half top-1). tests/benchmarks/
+    bench_classify_nested.py chooses them again for each council without it: in 12 of the 15 folds
+    the winner differs from these in the word model's weight alone. The group weights are the
+    earlier ones: the new division weights pick divisions better but groups inside them worse."""
 
     division: float
     group: float
